@@ -1,0 +1,25 @@
+// Bundles the extension, the language-model service and the CLI with esbuild; native addons stay external.
+import { build, context } from 'esbuild';
+
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const common = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external: ['vscode', 'onnxruntime-node', 'tokenizers'],
+  logLevel: 'info',
+};
+const entries = [
+  { entryPoints: ['src/client/extension.ts'], outfile: 'dist/extension.js' },
+  { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+];
+if (watch) {
+  for (const e of entries) await (await context({ ...common, ...e })).watch();
+} else {
+  await Promise.all(entries.map((e) => build({ ...common, ...e })));
+}
