@@ -1,0 +1,259 @@
+// The fill-mask engine: one loaded model (tokenizer + ONNX session) answering "what goes in this mask?".
+import * as ort from 'onnxruntime-node';
+import { ClozeError, errorText } from './errors';
+import { rank } from './fill';
+import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
+import { readModelFolder, type ModelFiles } from './modelFolder';
+import { openSession, type Device, type DeviceAttempt } from './session';
+import { MaskTokenizer } from './tokenizer';
+import { buildWindow } from './window';
+
+export interface Candidate {
+  readonly id: number;
+  /** The vocabulary piece (`##ing`, `Ġsoftware`). */
+  readonly token: string;
+  /** The text to show and insert. */
+  readonly text: string;
+  /** The piece continues the word before the mask (no space between). */
+  readonly attach: boolean;
+  readonly score: number;
+}
+
+export interface MaskPrediction {
+  readonly span: MaskSpan;
+  readonly candidates: Candidate[];
+  readonly entropy: number;
+  /** Tokens the model saw for this prediction (framing included). */
+  readonly windowTokens: number;
+}
+
+export interface FillOptions {
+  readonly topK?: number;
+  /** Token budget of the context window; capped at the model's limit. */
+  readonly contextTokens?: number;
+  /** Restrict scoring to these words (the first token of each), like the HF pipeline's `targets`. */
+  readonly targets?: readonly string[];
+}
+
+export interface EngineInfo {
+  readonly name: string;
+  readonly dir: string;
+  readonly onnxFile: string;
+  readonly modelType: string;
+  readonly maskToken: string;
+  readonly maxTokens: number;
+  readonly vocabSize: number;
+  readonly device: Device;
+  readonly fallbacks: readonly DeviceAttempt[];
+  /** The graph computes logits only at mask positions (our own export). */
+  readonly headAtMasks: boolean;
+}
+
+export interface LoadOptions {
+  readonly devices?: readonly Device[];
+  readonly threads?: number;
+  readonly log?: (message: string) => void;
+}
+
+const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'mask_positions'];
+
+export class Engine {
+  private queue: Promise<unknown> = Promise.resolve();
+  private readonly pattern: RegExp;
+
+  private constructor(
+    readonly files: ModelFiles,
+    readonly tokenizer: MaskTokenizer,
+    private readonly session: ort.InferenceSession,
+    readonly info: EngineInfo,
+    private readonly intInputs: ReadonlyMap<string, 'int64' | 'int32'>,
+  ) {
+    this.pattern = maskPattern(files.maskToken);
+  }
+
+  static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
+    const files = await readModelFolder(dir);
+    const tokenizer = MaskTokenizer.load(files);
+    const opened = await openSession(files.onnxPath, opts);
+    const { session } = opened;
+    const types = new Map<string, 'int64' | 'int32'>();
+    for (const m of session.inputMetadata) {
+      if (!KNOWN_INPUTS.includes(m.name)) {
+        await session.release();
+        throw new ClozeError('model-inputs', `The model's input "${m.name}" is not one a fill-mask encoder takes (Cloze feeds ${KNOWN_INPUTS.join(', ')}). Export the model for the fill-mask task.`);
+      }
+      const t = m.isTensor ? m.type : 'unknown';
+      if (t !== 'int64' && t !== 'int32') {
+        await session.release();
+        throw new ClozeError('model-inputs', `The model's input "${m.name}" has type ${t}; a fill-mask encoder takes integer token ids. Export the model for the fill-mask task.`);
+      }
+      types.set(m.name, t);
+    }
+    if (!types.has('input_ids')) {
+      await session.release();
+      throw new ClozeError('model-inputs', `The model has no "input_ids" input (it has ${session.inputNames.join(', ') || 'none'}); it is not a Hugging Face fill-mask export.`);
+    }
+    const info: EngineInfo = {
+      name: files.name,
+      dir: files.dir,
+      onnxFile: files.onnxPath,
+      modelType: typeof files.config.model_type === 'string' ? files.config.model_type : 'unknown',
+      maskToken: files.maskToken,
+      maxTokens: files.maxTokens,
+      vocabSize: tokenizer.vocabSize,
+      device: opened.device,
+      fallbacks: opened.fallbacks,
+      headAtMasks: types.has('mask_positions'),
+    };
+    const engine = new Engine(files, tokenizer, session, info, types);
+    // One real run now turns a mismatched graph into a load-time error instead of a failure on first use.
+    try {
+      const out = await engine.logitsAt([tokenizer.clsId, tokenizer.maskId, tokenizer.sepId], [1]);
+      if (out.vocab < 2) throw new Error(`logits have ${out.vocab} columns`);
+    } catch (e) {
+      await session.release();
+      if (e instanceof ClozeError) throw e;
+      throw new ClozeError('model-inputs', `The model did not run on a test sentence: ${errorText(e).split('\n')[0]}. It may not be a fill-mask export, or its inputs don't match its tokenizer.`, errorText(e));
+    }
+    return engine;
+  }
+
+  async dispose(): Promise<void> {
+    await this.queue.catch(() => undefined);
+    await this.session.release();
+  }
+
+  /** Serializes runs on the session: ORT sessions are not re-entrant-safe for our tensors, and order keeps latency fair. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.queue.then(fn, fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private intTensor(name: string, values: ArrayLike<number>, dims: number[]): ort.Tensor {
+    if (this.intInputs.get(name) === 'int32') return new ort.Tensor('int32', Int32Array.from(values), dims);
+    const a = new BigInt64Array(values.length);
+    for (let i = 0; i < values.length; i++) a[i] = BigInt(values[i]);
+    return new ort.Tensor('int64', a, dims);
+  }
+
+  /** Feeds for a [batch, seq] grid, built from the graph's own input names. */
+  private feeds(inputIds: number[][], attentionMask?: number[][], tokenTypeIds?: number[][], maskPositions?: number[][]): Record<string, ort.Tensor> {
+    const B = inputIds.length;
+    const S = inputIds[0]?.length ?? 0;
+    const grid = (rows: number[][] | undefined, fill: (s: number) => number) => rows ? rows.flat() : Array.from({ length: B * S }, (_, i) => fill(i % S));
+    const positionOffset = /roberta|camembert/.test(this.info.modelType) ? this.tokenizer.padId + 1 : 0;
+    const feeds: Record<string, ort.Tensor> = {};
+    for (const name of this.intInputs.keys()) {
+      switch (name) {
+        case 'input_ids': feeds[name] = this.intTensor(name, inputIds.flat(), [B, S]); break;
+        case 'attention_mask': feeds[name] = this.intTensor(name, grid(attentionMask, () => 1), [B, S]); break;
+        case 'token_type_ids': feeds[name] = this.intTensor(name, grid(tokenTypeIds, () => 0), [B, S]); break;
+        case 'position_ids': feeds[name] = this.intTensor(name, grid(undefined, (s) => s + positionOffset), [B, S]); break;
+        case 'mask_positions': {
+          const rows = maskPositions ?? inputIds.map((r) => r.map((_, s) => s));
+          feeds[name] = this.intTensor(name, rows.flat(), [B, rows[0].length]);
+          break;
+        }
+      }
+    }
+    return feeds;
+  }
+
+  private async run(feeds: Record<string, ort.Tensor>): Promise<{ data: Float32Array; dims: number[] }> {
+    const out = await this.exclusive(() => this.session.run(feeds));
+    const t = out.logits ?? out[this.session.outputNames[0]];
+    return { data: t.data as Float32Array, dims: t.dims as number[] };
+  }
+
+  /**
+   * Runs a padded batch and returns the logits [batch, seq, vocab] at every position (graphs that compute the head
+   * only at masks are asked for every position). Used by parity tests and benchmarks.
+   */
+  runBatch(inputIds: number[][], attentionMask?: number[][], tokenTypeIds?: number[][]): Promise<{ data: Float32Array; dims: number[] }> {
+    return this.run(this.feeds(inputIds, attentionMask, tokenTypeIds));
+  }
+
+  /** Logits at the given positions of one framed sequence, as offsets of `vocab`-float rows. */
+  private async logitsAt(ids: number[], positions: number[]): Promise<{ data: Float32Array; vocab: number; row: (i: number) => number }> {
+    const atMasks = this.intInputs.has('mask_positions');
+    const { data, dims } = await this.run(this.feeds([ids], undefined, undefined, atMasks ? [positions] : undefined));
+    if (dims.length < 2 || dims.length > 3) {
+      throw new ClozeError('model-inputs', `The model's output has shape [${dims.join(', ')}]; a fill-mask model outputs logits [batch, sequence, vocabulary].`);
+    }
+    const vocab = dims[dims.length - 1];
+    const rows = dims.length === 3 ? dims[1] : dims[0];
+    if (rows !== (atMasks ? positions.length : ids.length)) {
+      throw new ClozeError('model-inputs', `The model returned ${rows} rows of logits for ${ids.length} tokens; it is not a token-level (fill-mask) model.`);
+    }
+    return { data, vocab, row: (i) => (atMasks ? i : positions[i]) * vocab };
+  }
+
+  private async predict(text: string, target: MaskSpan, opts: FillOptions): Promise<MaskPrediction[]> {
+    const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
+    const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, target, budget);
+    const positions = win.masks.map((m) => m.position);
+    const logits = await this.logitsAt(win.ids, positions);
+    const targetIds = opts.targets ? await this.targetIds(opts.targets) : undefined;
+    const k = opts.topK ?? 5;
+    const out: MaskPrediction[] = [];
+    for (let i = 0; i < win.masks.length; i++) {
+      const r = rank(logits.data, logits.row(i), logits.vocab, k, this.tokenizer.specialIds, targetIds);
+      const candidates: Candidate[] = [];
+      for (let j = 0; j < r.ids.length; j++) {
+        const id = r.ids[j];
+        const t = await this.tokenizer.pieceText(id);
+        candidates.push({ id, token: this.tokenizer.piece(id), text: t.text, attach: t.attach, score: r.probs[j] });
+      }
+      out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length });
+    }
+    return out;
+  }
+
+  private async targetIds(targets: readonly string[]): Promise<number[]> {
+    const ids: number[] = [];
+    for (const t of targets) {
+      const direct = this.tokenizer.tokenToId(t);
+      if (direct !== undefined) {
+        ids.push(direct);
+        continue;
+      }
+      // As the HF pipeline does: tokenize the target (with a leading space for byte-level vocabularies) and take the first piece.
+      const enc = await this.tokenizer.encodeIds(this.info.modelType.includes('roberta') ? ' ' + t : t);
+      if (enc.length) ids.push(enc[0]);
+    }
+    return ids;
+  }
+
+  /** The mask pattern for this model: `[MASK]` and its own mask token. */
+  get maskRegex(): RegExp {
+    return this.pattern;
+  }
+
+  masksIn(text: string, from = 0, to = text.length): MaskSpan[] {
+    return findMasks(text, this.pattern, from, to);
+  }
+
+  maskAt(text: string, offset: number): MaskSpan | undefined {
+    return maskAt(text, this.pattern, offset);
+  }
+
+  /** Predictions for the mask at `offset` (and any others in the same window). */
+  async fillAt(text: string, offset: number, opts: FillOptions = {}): Promise<MaskPrediction | undefined> {
+    const span = this.maskAt(text, offset);
+    if (!span) return undefined;
+    const preds = await this.predict(text, span, opts);
+    return preds.find((p) => p.span.start === span.start);
+  }
+
+  /** Predictions for every mask in `text`, in order; masks that share a window share one model run. */
+  async fill(text: string, opts: FillOptions = {}): Promise<MaskPrediction[]> {
+    const spans = this.masksIn(text);
+    const done = new Map<number, MaskPrediction>();
+    for (const s of spans) {
+      if (done.has(s.start)) continue;
+      for (const p of await this.predict(text, s, opts)) if (!done.has(p.span.start)) done.set(p.span.start, p);
+    }
+    return spans.map((s) => done.get(s.start)).filter((p): p is MaskPrediction => p !== undefined);
+  }
+}

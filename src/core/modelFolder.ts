@@ -1,0 +1,121 @@
+// Reads and validates a model folder in Hugging Face layout, so any fill-mask ONNX export drops in.
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { ClozeError, errorText } from './errors';
+
+/** The parts of config.json the engine relies on. */
+export interface HFConfig {
+  model_type?: string;
+  vocab_size?: number;
+  max_position_embeddings?: number;
+  pad_token_id?: number;
+  architectures?: string[];
+  [key: string]: unknown;
+}
+
+export interface ModelFiles {
+  readonly dir: string;
+  /** A short display name: `_name_or_path`'s tail or the folder name. */
+  readonly name: string;
+  readonly config: HFConfig;
+  readonly tokenizerPath: string;
+  readonly onnxPath: string;
+  /** The mask token as the tokenizer spells it (`[MASK]`, `<mask>`). */
+  readonly maskToken: string;
+  /** Special-token strings named by tokenizer_config.json / special_tokens_map.json (cls, sep, pad, …). */
+  readonly specialTokens: Readonly<Record<string, string>>;
+  /** Positions the model can take, from tokenizer_config's model_max_length and config's max positions. */
+  readonly maxTokens: number;
+}
+
+/** ONNX files in the order we prefer them: our own head-at-masks export, then Optimum's and transformers.js' names. */
+const ONNX_CANDIDATES = ['onnx/model_masked.onnx', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
+
+async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if (!required) return undefined;
+    throw new ClozeError('model-corrupt', `The model folder has no ${path.basename(file)}. A Hugging Face model folder needs config.json, tokenizer.json and model.onnx (or onnx/model.onnx).`, errorText(e));
+  }
+  try {
+    const v: unknown = JSON.parse(text);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+    return v as Record<string, unknown>;
+  } catch (e) {
+    throw new ClozeError('model-corrupt', `${path.basename(file)} in the model folder is not valid JSON; the download or export may be incomplete. Re-export or re-download the model.`, `${file}: ${errorText(e)}`);
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    return (await fs.stat(file)).isFile();
+  } catch {
+    return false;
+  }
+}
+
+/** Token strings may be written as "x" or as an AddedToken object {content: "x", …}. */
+function tokenString(v: unknown): string | undefined {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
+  return undefined;
+}
+
+const SPECIAL_KEYS = ['mask_token', 'cls_token', 'sep_token', 'pad_token', 'unk_token', 'bos_token', 'eos_token'];
+
+export async function readModelFolder(dir: string): Promise<ModelFiles> {
+  const abs = path.resolve(dir);
+  let st;
+  try {
+    st = await fs.stat(abs);
+  } catch {
+    throw new ClozeError('model-missing', `Model folder not found: ${abs}. Choose a folder with "Cloze: Select Model Folder…" or clear the cloze.model setting to use the bundled model.`);
+  }
+  if (!st.isDirectory()) {
+    throw new ClozeError('model-missing', `${abs} is a file, not a model folder. Select the folder that contains config.json, tokenizer.json and model.onnx.`);
+  }
+  const config = (await readJson(path.join(abs, 'config.json'), true)) as HFConfig;
+  const tokenizerPath = path.join(abs, 'tokenizer.json');
+  if (!(await exists(tokenizerPath))) {
+    throw new ClozeError('model-corrupt', `The model folder ${abs} has no tokenizer.json. Cloze needs the fast-tokenizer file that Hugging Face exports (tokenizer.save_pretrained writes it).`);
+  }
+  let onnxPath: string | undefined;
+  for (const c of ONNX_CANDIDATES) {
+    if (await exists(path.join(abs, c))) {
+      onnxPath = path.join(abs, c);
+      break;
+    }
+  }
+  if (!onnxPath) {
+    throw new ClozeError('model-corrupt', `The model folder ${abs} has no ONNX model (looked for ${ONNX_CANDIDATES.join(', ')}). Export one with Hugging Face Optimum: optimum-cli export onnx --task fill-mask.`);
+  }
+
+  const tokCfg = (await readJson(path.join(abs, 'tokenizer_config.json'), false)) ?? {};
+  const specialMap = (await readJson(path.join(abs, 'special_tokens_map.json'), false)) ?? {};
+  const specialTokens: Record<string, string> = {};
+  for (const k of SPECIAL_KEYS) {
+    const v = tokenString(tokCfg[k]) ?? tokenString(specialMap[k]);
+    if (v !== undefined) specialTokens[k] = v;
+  }
+  const maskToken = specialTokens.mask_token;
+  if (!maskToken) {
+    throw new ClozeError('no-mask-token', `The tokenizer of ${path.basename(abs)} defines no mask token (mask_token in tokenizer_config.json or special_tokens_map.json), so it is not a fill-mask model. Choose a masked language model such as a BERT or RoBERTa export.`);
+  }
+  const maxPos = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
+  // RoBERTa reserves padding_idx+1 positions, so its usable length is max_position_embeddings - 2.
+  const posLimit = config.model_type === 'roberta' || config.model_type === 'xlm-roberta' || config.model_type === 'camembert' ? maxPos - 2 : maxPos;
+  const mml = typeof tokCfg.model_max_length === 'number' && tokCfg.model_max_length < 1e9 ? tokCfg.model_max_length : posLimit;
+  const nameOrPath = typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : abs;
+  return {
+    dir: abs,
+    name: path.basename(nameOrPath) || path.basename(abs),
+    config,
+    tokenizerPath,
+    onnxPath,
+    maskToken,
+    specialTokens,
+    maxTokens: Math.min(posLimit, mml),
+  };
+}
