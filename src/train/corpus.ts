@@ -1,0 +1,200 @@
+// Collects the text files to train on from folders and files, the way git sees them, in an order that never varies.
+import { promises as fs } from 'node:fs';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+import { classifyText } from '../core/textKind';
+
+/** One file that will be read as training text. */
+export interface CorpusFile {
+  /** Absolute path. */
+  readonly path: string;
+  /**
+   * Path relative to the input it was found under, with `/` separators (the file name alone for an input
+   * that is a file): stable across machines, so the held-out split does not depend on where a checkout lives.
+   */
+  readonly rel: string;
+  readonly text: string;
+  readonly bytes: number;
+  /** Hex SHA-256 of the content. */
+  readonly sha256: string;
+}
+
+export interface SkippedFile {
+  readonly path: string;
+  readonly reason: string;
+}
+
+export interface Corpus {
+  readonly files: readonly CorpusFile[];
+  readonly skipped: readonly SkippedFile[];
+}
+
+export interface CorpusOptions {
+  /** Files larger than this are skipped as huge (default 5 MiB). */
+  readonly maxFileBytes?: number;
+  /** Extra gitignore-style patterns, matched relative to each input folder. */
+  readonly exclude?: readonly string[];
+  /** Honour `.gitignore` files in and above the inputs (default true). */
+  readonly gitignore?: boolean;
+}
+
+/** Folders that are never source text, whatever .gitignore says; an input may still name one directly. */
+const ALWAYS_SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules']);
+
+/** The gitignore rules that apply below one folder. */
+interface Rules {
+  readonly base: string;
+  readonly ig: Ignore;
+}
+
+/**
+ * Walks the inputs (folders recursively, files as given) and returns every file that reads as text,
+ * deduplicated by content, in a deterministic order: inputs in the order given, folder entries sorted by
+ * code point. Everything left out is listed in `skipped` with the reason.
+ */
+export async function collectCorpus(inputs: readonly string[], opts: CorpusOptions = {}): Promise<Corpus> {
+  const files: CorpusFile[] = [];
+  const skipped: SkippedFile[] = [];
+  const seen = new Map<string, string>(); // sha256 -> first path
+  const useGitignore = opts.gitignore ?? true;
+
+  const take = async (abs: string, rel: string): Promise<void> => {
+    let bytes: Buffer;
+    try {
+      bytes = await fs.readFile(abs);
+    } catch (e) {
+      skipped.push({ path: abs, reason: `unreadable: ${(e as Error).message}` });
+      return;
+    }
+    if (bytes.length === 0) {
+      skipped.push({ path: abs, reason: 'empty' });
+      return;
+    }
+    const kind = classifyText(bytes, { path: abs, maxBytes: opts.maxFileBytes });
+    if (kind.kind !== 'text') {
+      skipped.push({ path: abs, reason: kind.reason });
+      return;
+    }
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const first = seen.get(sha256);
+    if (first !== undefined) {
+      skipped.push({ path: abs, reason: `duplicate of ${first}` });
+      return;
+    }
+    seen.set(sha256, abs);
+    files.push({ path: abs, rel, text: bytes.toString('utf8'), bytes: bytes.length, sha256 });
+  };
+
+  const walk = async (dir: string, root: string, rules: readonly Rules[]): Promise<void> => {
+    let here = rules;
+    if (useGitignore) {
+      const own = await readGitignore(dir);
+      if (own) here = [...rules, { base: dir, ig: own }];
+    }
+    let entries: import('node:fs').Dirent[];
+    try {
+      entries = await fs.readdir(dir, { withFileTypes: true });
+    } catch (e) {
+      skipped.push({ path: dir, reason: `unreadable folder: ${(e as Error).message}` });
+      return;
+    }
+    entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    for (const ent of entries) {
+      const abs = path.join(dir, ent.name);
+      if (ent.isSymbolicLink()) {
+        skipped.push({ path: abs, reason: 'symbolic link (not followed)' });
+        continue;
+      }
+      const isDir = ent.isDirectory();
+      if (isDir && ALWAYS_SKIPPED_DIRS.has(ent.name)) continue;
+      if (!isDir && !ent.isFile()) continue;
+      if (isIgnored(here, abs, isDir)) {
+        skipped.push({ path: abs, reason: 'ignored by .gitignore or --exclude' });
+        continue;
+      }
+      if (isDir) await walk(abs, root, here);
+      else await take(abs, toPosix(path.relative(root, abs)));
+    }
+  };
+
+  for (const input of inputs) {
+    const abs = path.resolve(input);
+    let st: import('node:fs').Stats;
+    try {
+      st = await fs.stat(abs);
+    } catch {
+      skipped.push({ path: abs, reason: 'does not exist' });
+      continue;
+    }
+    if (st.isFile()) {
+      await take(abs, path.basename(abs));
+    } else if (st.isDirectory()) {
+      const rules: Rules[] = useGitignore ? await ancestorRules(abs) : [];
+      if (opts.exclude && opts.exclude.length > 0) rules.push({ base: abs, ig: ignore().add([...opts.exclude]) });
+      await walk(abs, abs, rules);
+    } else {
+      skipped.push({ path: abs, reason: 'not a file or folder' });
+    }
+  }
+  return { files, skipped };
+}
+
+/** Deeper rule files override shallower ones, as in git: the deepest file with a matching rule decides. */
+function isIgnored(rules: readonly Rules[], abs: string, isDir: boolean): boolean {
+  for (let i = rules.length - 1; i >= 0; i--) {
+    const rel = toPosix(path.relative(rules[i].base, abs));
+    if (rel === '' || rel.startsWith('..')) continue;
+    const r = rules[i].ig.test(isDir ? `${rel}/` : rel);
+    if (r.ignored) return true;
+    if (r.unignored) return false;
+  }
+  return false;
+}
+
+/** The .gitignore files between the enclosing repository's root and the input folder (exclusive). */
+async function ancestorRules(dir: string): Promise<Rules[]> {
+  const chain: string[] = [];
+  let cur = path.dirname(dir);
+  let repoRoot: string | undefined;
+  for (;;) {
+    chain.push(cur);
+    if (await exists(path.join(cur, '.git'))) {
+      repoRoot = cur;
+      break;
+    }
+    const up = path.dirname(cur);
+    if (up === cur) break;
+    cur = up;
+  }
+  // Outside a repository (or at its root) no ancestor's .gitignore applies.
+  if (repoRoot === undefined || (await exists(path.join(dir, '.git')))) return [];
+  const rules: Rules[] = [];
+  for (const d of chain.reverse()) {
+    const ig = await readGitignore(d);
+    if (ig) rules.push({ base: d, ig });
+  }
+  return rules;
+}
+
+async function readGitignore(dir: string): Promise<Ignore | undefined> {
+  try {
+    const text = await fs.readFile(path.join(dir, '.gitignore'), 'utf8');
+    return ignore().add(text);
+  } catch {
+    return undefined;
+  }
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.stat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function toPosix(p: string): string {
+  return p.split(path.sep).join('/');
+}
