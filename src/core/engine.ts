@@ -25,6 +25,8 @@ export interface MaskPrediction {
   readonly entropy: number;
   /** Tokens the model saw for this prediction (framing included). */
   readonly windowTokens: number;
+  /** Masks that shared the window (this one included). */
+  readonly masksInWindow: number;
 }
 
 export interface FillOptions {
@@ -33,6 +35,8 @@ export interface FillOptions {
   readonly contextTokens?: number;
   /** Restrict scoring to these words (the first token of each), like the HF pipeline's `targets`. */
   readonly targets?: readonly string[];
+  /** Checked just before the model runs: a request that went stale while queued is dropped, not computed. */
+  readonly isCancelled?: () => boolean;
 }
 
 export interface EngineInfo {
@@ -160,8 +164,11 @@ export class Engine {
     return feeds;
   }
 
-  private async run(feeds: Record<string, ort.Tensor>): Promise<{ data: Float32Array; dims: number[] }> {
-    const out = await this.exclusive(() => this.session.run(feeds));
+  private async run(feeds: Record<string, ort.Tensor>, isCancelled?: () => boolean): Promise<{ data: Float32Array; dims: number[] }> {
+    const out = await this.exclusive(() => {
+      if (isCancelled?.()) throw new ClozeError('cancelled', 'The request was superseded.');
+      return this.session.run(feeds);
+    });
     const t = out.logits ?? out[this.session.outputNames[0]];
     return { data: t.data as Float32Array, dims: t.dims as number[] };
   }
@@ -175,9 +182,9 @@ export class Engine {
   }
 
   /** Logits at the given positions of one framed sequence, as offsets of `vocab`-float rows. */
-  private async logitsAt(ids: number[], positions: number[]): Promise<{ data: Float32Array; vocab: number; row: (i: number) => number }> {
+  private async logitsAt(ids: number[], positions: number[], isCancelled?: () => boolean): Promise<{ data: Float32Array; vocab: number; row: (i: number) => number }> {
     const atMasks = this.intInputs.has('mask_positions');
-    const { data, dims } = await this.run(this.feeds([ids], undefined, undefined, atMasks ? [positions] : undefined));
+    const { data, dims } = await this.run(this.feeds([ids], undefined, undefined, atMasks ? [positions] : undefined), isCancelled);
     if (dims.length < 2 || dims.length > 3) {
       throw new ClozeError('model-inputs', `The model's output has shape [${dims.join(', ')}]; a fill-mask model outputs logits [batch, sequence, vocabulary].`);
     }
@@ -193,7 +200,7 @@ export class Engine {
     const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
     const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, target, budget);
     const positions = win.masks.map((m) => m.position);
-    const logits = await this.logitsAt(win.ids, positions);
+    const logits = await this.logitsAt(win.ids, positions, opts.isCancelled);
     const targetIds = opts.targets ? await this.targetIds(opts.targets) : undefined;
     const k = opts.topK ?? 5;
     const out: MaskPrediction[] = [];
@@ -205,7 +212,7 @@ export class Engine {
         const t = await this.tokenizer.pieceText(id);
         candidates.push({ id, token: this.tokenizer.piece(id), text: t.text, attach: t.attach, score: r.probs[j] });
       }
-      out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length });
+      out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
     }
     return out;
   }

@@ -9,7 +9,10 @@ export type ClozeErrorCode =
   | 'mask-mismatch'
   | 'document-skipped'
   | 'inference'
-  | 'cancelled';
+  | 'cancelled'
+  | 'checkpoint-missing'
+  | 'checkpoint-corrupt'
+  | 'training';
 
 export class ClozeError extends Error {
   constructor(

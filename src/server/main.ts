@@ -1,0 +1,153 @@
+// The language-model service: a child process that hosts the engine and answers the editor over LSP.
+import {
+  CancellationToken,
+  createConnection,
+  ProposedFeatures,
+  TextDocuments,
+  TextDocumentSyncKind,
+  type Position,
+} from 'vscode-languageserver/node';
+import { TextDocument } from 'vscode-languageserver-textdocument';
+import { ClozeError, errorText } from '../core/errors';
+import { DocumentGuard, type Verdict } from './documentGuard';
+import { ModelHost } from './modelHost';
+import {
+  ConfigureRequest,
+  FillRequest,
+  NoticeNotification,
+  StatusNotification,
+  StatusRequest,
+  type FillResult,
+  type ServiceSettings,
+} from './protocol';
+import { completionItems, hoverMarkdown } from './render';
+
+const connection = createConnection(ProposedFeatures.all);
+const documents = new TextDocuments(TextDocument);
+const log = (m: string) => connection.console.info(m);
+
+let settings: ServiceSettings | undefined;
+const guard = new DocumentGuard((n) => {
+  log(n.message);
+  void connection.sendNotification(NoticeNotification, n);
+});
+const host = new ModelHost(
+  log,
+  (s) => void connection.sendNotification(StatusNotification, s),
+  (e) => void connection.sendNotification(NoticeNotification, { severity: 'error', message: e.userMessage, detail: e.detail, modelActions: true }),
+);
+
+/** Verdicts are cached per document version: classifying a 1 MB line on every keystroke would be waste. */
+const verdicts = new Map<string, { version: number; verdict: Verdict }>();
+function verdictFor(doc: TextDocument): Verdict {
+  const hit = verdicts.get(doc.uri);
+  if (hit && hit.version === doc.version) return hit.verdict;
+  const verdict = guard.check(doc.uri, doc.getText(), settings?.maxFileSizeMB ?? 5);
+  verdicts.set(doc.uri, { version: doc.version, verdict });
+  return verdict;
+}
+
+/** The newest request per document and purpose; older ones still queued are dropped before they reach the model. */
+const latest = new Map<string, number>();
+let seq = 0;
+let lastStatusSent = 0;
+
+async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number): Promise<FillResult | null> {
+  const doc = documents.get(uri);
+  if (!doc || !settings) return null;
+  const key = `${purpose}:${uri}`;
+  const mine = ++seq;
+  latest.set(key, mine);
+  const stale = () => token.isCancellationRequested || latest.get(key) !== mine;
+  const text = doc.getText();
+  const offset = doc.offsetAt(position);
+  const engine = await host.ready();
+  if (!engine || stale()) return null;
+  if (!engine.maskAt(text, offset)) return null;
+  if (!verdictFor(doc).ok) return null;
+  const t0 = performance.now();
+  try {
+    const p = await engine.fillAt(text, offset, { topK: topK ?? settings.topK, contextTokens: settings.contextTokens, isCancelled: stale });
+    if (!p || stale()) return null;
+    const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
+    host.lastLatencyMs = latencyMs;
+    if (p.masksInWindow > 16 && p.masksInWindow / p.windowTokens > 0.25) guard.crowded(uri, p.masksInWindow);
+    if (Date.now() - lastStatusSent > 500) {
+      lastStatusSent = Date.now();
+      void connection.sendNotification(StatusNotification, host.current);
+    }
+    return {
+      range: { start: doc.positionAt(p.span.start), end: doc.positionAt(p.span.end) },
+      candidates: p.candidates.map((c) => ({ ...c })),
+      entropy: p.entropy,
+      latencyMs,
+      model: engine.info.name,
+    };
+  } catch (e) {
+    if (e instanceof ClozeError && e.code === 'cancelled') return null;
+    const message = e instanceof ClozeError ? e.userMessage : `Prediction failed: ${errorText(e)}`;
+    log(`fill ${uri}@${position.line}:${position.character} failed: ${errorText(e)}`);
+    void connection.sendNotification(NoticeNotification, { severity: 'warning', message });
+    return null;
+  }
+}
+
+connection.onInitialize((params) => {
+  settings = params.initializationOptions as ServiceSettings;
+  return {
+    capabilities: {
+      textDocumentSync: TextDocumentSyncKind.Incremental,
+      completionProvider: { triggerCharacters: [']', '>'], resolveProvider: false },
+      hoverProvider: true,
+    },
+    serverInfo: { name: 'cloze-service', version: '0.1.0' },
+  };
+});
+
+connection.onInitialized(() => {
+  if (settings) void host.configure(settings);
+});
+
+connection.onRequest(ConfigureRequest, async (s) => {
+  settings = s;
+  verdicts.clear();
+  await host.configure(s);
+  return host.current;
+});
+
+connection.onRequest(StatusRequest, async () => {
+  await host.ready();
+  return host.current;
+});
+
+connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, 'fill', token, p.topK));
+
+connection.onCompletion(async (p, token) => {
+  const r = await fill(p.textDocument.uri, p.position, 'completion', token);
+  const doc = documents.get(p.textDocument.uri);
+  if (!r || !doc) return null;
+  return { isIncomplete: false, items: completionItems(doc, r) };
+});
+
+connection.onHover(async (p, token) => {
+  const r = await fill(p.textDocument.uri, p.position, 'hover', token);
+  if (!r) return null;
+  const args = encodeURIComponent(JSON.stringify([{ uri: p.textDocument.uri, position: p.position }]));
+  return {
+    contents: { kind: 'markdown', value: hoverMarkdown(r, `[Open probability view](command:cloze.showProbabilities?${args})`) },
+    range: r.range,
+  };
+});
+
+documents.onDidClose((e) => {
+  verdicts.delete(e.document.uri);
+  guard.forget(e.document.uri);
+});
+
+process.on('uncaughtException', (e) => {
+  connection.console.error(`Uncaught exception in the Cloze service: ${e.stack ?? e}`);
+  process.exit(1);
+});
+
+documents.listen(connection);
+connection.listen();
