@@ -1,0 +1,100 @@
+// Reads a masked LM's weights from a Hugging Face layout folder (torch.onnx / Optimum export, or our own export),
+// so that training can continue from an existing BERT or RoBERTa.
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
+import { decodeModel, floatTensorData, onnx } from './onnx/proto';
+
+/** Model prefixes of Hugging Face parameter names, and head names that differ from BERT's. */
+const PREFIXES = ['bert.', 'roberta.'];
+const RENAMES: [RegExp, string][] = [
+  [/^lm_head\.dense\./, 'cls.predictions.transform.dense.'],
+  [/^lm_head\.layer_norm\./, 'cls.predictions.transform.LayerNorm.'],
+  [/^lm_head\.bias$/, PARAM.decoderBias],
+  [/^lm_head\.decoder\.bias$/, PARAM.decoderBias],
+  [/^cls\.predictions\.decoder\.bias$/, PARAM.decoderBias],
+];
+
+function canonicalName(name: string): string {
+  let n = name;
+  for (const p of PREFIXES) if (n.startsWith(p)) n = n.slice(p.length);
+  for (const [re, to] of RENAMES) n = n.replace(re, to);
+  return n;
+}
+
+/** The ONNX model file of a Hugging Face layout folder: `model.onnx`, else `onnx/model.onnx`. */
+export function modelFile(dir: string): string {
+  for (const f of ['model.onnx', path.join('onnx', 'model.onnx')]) {
+    const p = path.join(dir, f);
+    if (existsSync(p)) return p;
+  }
+  throw new Error(`${dir}: no model.onnx or onnx/model.onnx`);
+}
+
+/**
+ * Reads config.json and the float32 weights of `model.onnx` in `dir`. Parameters are found by walking the graph:
+ * torch.onnx names the (already transposed, [in, out]) Linear weights `onnx::MatMul_*`, so each is named after the
+ * bias added to its MatMul's output; the decoder must be tied to the word embeddings (MatMul by their Transpose).
+ */
+export async function importModel(dir: string): Promise<{ config: BertConfig; params: Params }> {
+  const config = configFromHF(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as object);
+  const model = decodeModel(await readFile(modelFile(dir)));
+  const params = paramsFromGraph(model.graph, dir);
+  const shapes = paramShapes(config);
+  const out: Params = new Map();
+  for (const [name, shape] of shapes) {
+    const data = params.get(name);
+    if (!data) throw new Error(`${dir}: model.onnx has no weights for ${name}`);
+    const expected = shape.reduce((a, b) => a * b, 1);
+    if (data.length !== expected) throw new Error(`${dir}: ${name} has ${data.length} values, config.json implies [${shape.join(', ')}]`);
+    out.set(name, data);
+  }
+  return { config, params: out };
+}
+
+function paramsFromGraph(graph: onnx.IGraphProto | null | undefined, dir: string): Params {
+  if (!graph) throw new Error(`${dir}: model.onnx has no graph`);
+  const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const nodes = graph.node ?? [];
+  const consumers = new Map<string, onnx.INodeProto[]>();
+  for (const n of nodes) for (const i of n.input ?? []) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  const producer = new Map<string, onnx.INodeProto>();
+  for (const n of nodes) for (const o of n.output ?? []) producer.set(o, n);
+
+  const params: Params = new Map();
+  const take = (name: string, tensorName: string) => {
+    const t = initializers.get(tensorName);
+    if (t && !params.has(name)) params.set(name, floatTensorData(t));
+  };
+  // Named initializers (biases, LayerNorms, embeddings, and all of our own exports' weights).
+  for (const t of initializers.values()) if (t.name && !t.name.startsWith('onnx::')) take(canonicalName(t.name), t.name);
+
+  for (const n of nodes) {
+    if (n.opType !== 'MatMul' && n.opType !== 'Gemm') continue;
+    const [, weight] = n.input ?? [];
+    const viaTranspose = producer.get(weight ?? '');
+    if (viaTranspose?.opType === 'Transpose' && initializers.has(viaTranspose.input?.[0] ?? '')) {
+      // The tied decoder: logits = h · Eᵀ. Its bias is the Add after it.
+      const source = canonicalName(viaTranspose.input?.[0] ?? '');
+      if (source !== PARAM.wordEmbeddings) throw new Error(`${dir}: the decoder is not tied to the word embeddings (${source}); untied decoders are not supported`);
+      continue;
+    }
+    if (!weight || !weight.startsWith('onnx::') || !initializers.has(weight)) continue;
+    const bias = biasAfter(n, consumers, initializers);
+    if (!bias) throw new Error(`${dir}: cannot tell which layer weight ${weight} belongs to (no bias Add after its MatMul)`);
+    const name = canonicalName(bias).replace(/\.bias$/, '.weight');
+    if (n.opType === 'Gemm') throw new Error(`${dir}: Gemm-form Linear layers (${name}) are not supported; export with torch.onnx / Optimum`);
+    take(name, weight);
+  }
+  return params;
+}
+
+function biasAfter(matmul: onnx.INodeProto, consumers: Map<string, onnx.INodeProto[]>, initializers: Map<string, onnx.ITensorProto>): string | undefined {
+  for (const c of consumers.get(matmul.output?.[0] ?? '') ?? []) {
+    if (c.opType !== 'Add') continue;
+    const other = (c.input ?? []).find((i) => i !== matmul.output?.[0]);
+    if (other && initializers.has(other) && other.endsWith('.bias')) return other;
+  }
+  return undefined;
+}
