@@ -1,0 +1,58 @@
+// Broken model folders (each derived from a real fixture) that the extension must reject with a clear message.
+import * as crypto from 'crypto';
+import * as fs from 'fs';
+import { onnx } from 'onnx-proto';
+import * as os from 'os';
+import * as path from 'path';
+
+function copyModel(src: string, label: string): string {
+  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `cloze-bad-${label}-`)), label);
+  fs.cpSync(src, dir, { recursive: true });
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644); // the shared fixtures are read-only
+  return dir;
+}
+
+export function missingModelDir(): string {
+  return path.join(os.tmpdir(), `cloze-no-such-model-${crypto.randomBytes(4).toString('hex')}`);
+}
+
+/** A complete folder whose model.onnx is random bytes. */
+export function garbageOnnxModel(src: string): string {
+  const dir = copyModel(src, 'garbage-onnx');
+  fs.writeFileSync(path.join(dir, 'model.onnx'), crypto.randomBytes(64 * 1024));
+  return dir;
+}
+
+/** A valid tokenizer and model, but no token is declared as (or spelled like) the mask token. */
+export function noMaskTokenModel(src: string): string {
+  const dir = copyModel(src, 'no-mask-token');
+  const rewrite = (file: string, edit: (json: Record<string, unknown>) => void) => {
+    const p = path.join(dir, file);
+    if (!fs.existsSync(p)) return;
+    const json = JSON.parse(fs.readFileSync(p, 'utf8')) as Record<string, unknown>;
+    edit(json);
+    fs.writeFileSync(p, JSON.stringify(json, null, 2));
+  };
+  rewrite('special_tokens_map.json', (j) => { delete j.mask_token; });
+  rewrite('tokenizer_config.json', (j) => {
+    delete j.mask_token;
+    const decoder = j.added_tokens_decoder as Record<string, { content: string }> | undefined;
+    for (const t of Object.values(decoder ?? {})) if (t.content === '[MASK]' || t.content === '<mask>') t.content = '[UNUSED0]';
+  });
+  const tok = fs.readFileSync(path.join(dir, 'tokenizer.json'), 'utf8');
+  fs.writeFileSync(path.join(dir, 'tokenizer.json'), tok.split('"[MASK]"').join('"[UNUSED0]"').split('"<mask>"').join('"<unused0>"'));
+  return dir;
+}
+
+/** Tokenizer and config intact; model.onnx is a valid graph whose only input is `x` (no input_ids) and output `y`. */
+export function wrongInputsModel(src: string): string {
+  const dir = copyModel(src, 'wrong-inputs');
+  const valueInfo = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 3 }] } } } });
+  const model = onnx.ModelProto.create({
+    irVersion: 7,
+    opsetImport: [{ domain: '', version: 13 }],
+    graph: { name: 'identity', node: [{ input: ['x'], output: ['y'], opType: 'Identity' }], input: [valueInfo('x')], output: [valueInfo('y')] },
+  });
+  fs.writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
+  return dir;
+}
