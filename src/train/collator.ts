@@ -1,7 +1,7 @@
 // Dynamic masking: picks fresh masked-LM targets for packed rows each time they are used, and lays them out as a fixed-shape Batch.
 import { IGNORE_LABEL, type Batch } from './batch';
 import type { PackedSequences } from './packer';
-import type { Rng } from './rng';
+import { Rng } from './rng';
 
 export interface CollatorOptions {
   readonly batch: number;
@@ -150,5 +150,61 @@ export class MaskingCollator {
       const id = rng.int(this.opts.vocabSize);
       if (!this.special[id]) return id;
     }
+  }
+}
+
+/** Position in the row order: the stream resumes from exactly here. */
+export interface StreamPosition {
+  readonly epoch: number;
+  readonly offset: number;
+}
+
+/**
+ * The sequence of training batches: rows in a fresh shuffled order each epoch (the order is a function of the
+ * seed and the epoch number alone), masked by the collator with the stream's RNG. Its position and the RNG state
+ * are all that a checkpoint needs to continue with exactly the batches that would have come next.
+ */
+export class BatchStream {
+  private epoch: number;
+  private offset: number;
+  private order: Uint32Array;
+
+  constructor(
+    private readonly data: PackedSequences,
+    private readonly collator: MaskingCollator,
+    private readonly batchSize: number,
+    private readonly shuffleSeed: number,
+    /** Masking randomness; advanced by every batch. */
+    readonly rng: Rng,
+    start: StreamPosition = { epoch: 0, offset: 0 },
+  ) {
+    if (data.count === 0) throw new RangeError('no rows to train on');
+    this.epoch = start.epoch;
+    this.offset = Math.min(start.offset, data.count);
+    this.order = this.orderFor(this.epoch);
+  }
+
+  get position(): StreamPosition {
+    return { epoch: this.epoch, offset: this.offset };
+  }
+
+  next(): Batch {
+    const rows: number[] = [];
+    while (rows.length < this.batchSize) {
+      if (this.offset >= this.order.length) {
+        this.epoch++;
+        this.offset = 0;
+        this.order = this.orderFor(this.epoch);
+      }
+      rows.push(this.order[this.offset++]);
+    }
+    return this.collator.collate(this.data, rows, this.rng);
+  }
+
+  private orderFor(epoch: number): Uint32Array {
+    const order = new Uint32Array(this.data.count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    // Seeds differ per epoch through the high bits, which Rng.fromSeed mixes in.
+    return Rng.fromSeed(this.shuffleSeed + epoch * 2 ** 32).shuffle(order);
   }
 }
