@@ -71,7 +71,7 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   try {
     st = await fs.stat(abs);
   } catch {
-    throw new ClozeError('model-missing', `Model folder not found: ${abs}. Choose a folder with "Cloze: Select Model Folder…" or clear the cloze.model setting to use the bundled model.`);
+    throw new ClozeError('model-missing', `Model folder not found: ${abs}. Point Cloze at a folder that holds config.json, tokenizer.json and model.onnx (or onnx/model.onnx).`);
   }
   if (!st.isDirectory()) {
     throw new ClozeError('model-missing', `${abs} is a file, not a model folder. Select the folder that contains config.json, tokenizer.json and model.onnx.`);

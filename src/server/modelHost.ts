@@ -40,7 +40,7 @@ export class ModelHost {
         this.lastLatencyMs = undefined;
         const i = engine.info;
         this.log(`Loaded ${i.name} from ${i.dir} (${path.basename(i.onnxFile)}, ${i.modelType}, vocab ${i.vocabSize}, ${i.maxTokens} positions) on ${i.device.toUpperCase()} in ${Date.now() - started} ms`);
-        this.setStatus({ state: 'ready', model: i.name, modelDir: i.dir, device: i.device, fallbacks: [...i.fallbacks], pid: process.pid });
+        this.setStatus({ state: 'ready', model: i.name, modelDir: i.dir, device: i.device, maskToken: i.maskToken, fallbacks: [...i.fallbacks], pid: process.pid });
         await old?.dispose();
         return engine;
       },

@@ -1,5 +1,5 @@
 // The custom messages between the extension and the language-model service, beside standard LSP.
-import { NotificationType, RequestType } from 'vscode-languageserver-protocol';
+import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Device } from '../core/session';
 
 /** Settings the client sends at start and on every change. */
@@ -18,6 +18,8 @@ export interface ModelStatus {
   readonly model?: string;
   readonly modelDir?: string;
   readonly device?: string;
+  /** The model's own mask token (`[MASK]` is always accepted too). */
+  readonly maskToken?: string;
   /** Providers that were tried first and failed, with their reasons. */
   readonly fallbacks?: { device: string; error: string }[];
   readonly lastLatencyMs?: number;
@@ -58,7 +60,7 @@ export interface Notice {
 }
 
 export const ConfigureRequest = new RequestType<ServiceSettings, ModelStatus, void>('cloze/configure');
-export const StatusRequest = new RequestType<void, ModelStatus, void>('cloze/status');
+export const StatusRequest = new RequestType0<ModelStatus, void>('cloze/status');
 export const FillRequest = new RequestType<FillParams, FillResult | null, void>('cloze/fill');
 export const StatusNotification = new NotificationType<ModelStatus>('cloze/statusChanged');
 export const NoticeNotification = new NotificationType<Notice>('cloze/notice');

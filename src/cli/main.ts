@@ -1,0 +1,37 @@
+// The `cloze` command: one entry point, one module per subcommand, typed errors printed as plain advice.
+import { ClozeError } from '../core/errors';
+import * as fill from './fill';
+
+type Subcommand = { run(argv: string[]): Promise<number> };
+
+const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
+  fill: { summary: 'fill [MASK] in a sentence with a model', module: fill },
+};
+
+function usage(): string {
+  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(6)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options.'].join('\n');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  if (!cmd || cmd === '--help' || cmd === '-h') {
+    console.log(usage());
+    return cmd ? 0 : 2;
+  }
+  const sub = SUBCOMMANDS[cmd];
+  if (!sub) {
+    console.error(`Unknown command "${cmd}".\n\n${usage()}`);
+    return 2;
+  }
+  return sub.module.run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => (process.exitCode = code),
+  (e: unknown) => {
+    if (e instanceof ClozeError) console.error(`cloze: ${e.userMessage}`);
+    else if (e instanceof Error && 'code' in e && (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`cloze: ${e.message}`);
+    else console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    process.exitCode = 1;
+  },
+);

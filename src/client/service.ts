@@ -1,0 +1,176 @@
+// Starts the language-model service, keeps it alive with back-off restarts, and relays its status and notices.
+import * as vscode from 'vscode';
+import {
+  CloseAction,
+  ErrorAction,
+  LanguageClient,
+  State,
+  TransportKind,
+  type LanguageClientOptions,
+  type ServerOptions,
+} from 'vscode-languageclient/node';
+import {
+  ConfigureRequest,
+  FillRequest,
+  NoticeNotification,
+  StatusNotification,
+  StatusRequest,
+  type FillParams,
+  type FillResult,
+  type ModelStatus,
+  type Notice,
+  type ServiceSettings,
+} from '../server/protocol';
+import { documentSelector } from './settings';
+
+/** Restart delays after consecutive crashes; a healthy minute resets the count. */
+const BACKOFF_MS = [500, 2000, 5000, 15000, 30000];
+const HEALTHY_AFTER_MS = 60000;
+
+export class ServiceClient implements vscode.Disposable {
+  private client: LanguageClient | undefined;
+  private crashes = 0;
+  private startedAt = 0;
+  private stopping = false;
+  private readyWaiters: (() => void)[] = [];
+  private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
+  private readonly noticeEmitter = new vscode.EventEmitter<Notice>();
+  readonly onStatus = this.statusEmitter.event;
+  readonly onNotice = this.noticeEmitter.event;
+  status: ModelStatus | undefined;
+
+  constructor(
+    private readonly serverModule: string,
+    private readonly settings: () => ServiceSettings,
+    private readonly log: vscode.LogOutputChannel,
+  ) {}
+
+  async start(): Promise<void> {
+    this.stopping = false;
+    const serverOptions: ServerOptions = {
+      run: { module: this.serverModule, transport: TransportKind.ipc },
+      debug: { module: this.serverModule, transport: TransportKind.ipc, options: { execArgv: ['--nolazy', '--inspect=6019'] } },
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: documentSelector(),
+      outputChannel: this.log,
+      initializationOptions: () => this.settings(),
+      markdown: { isTrusted: { enabledCommands: ['cloze.showProbabilities'] } },
+      connectionOptions: { maxRestartCount: 0 },
+      errorHandler: {
+        error: () => ({ action: ErrorAction.Continue }),
+        closed: () => this.onClosed(),
+      },
+    };
+    const client = new LanguageClient('cloze', 'Cloze language-model service', serverOptions, clientOptions);
+    this.client = client;
+    client.onNotification(StatusNotification, (s) => this.setStatus(s));
+    client.onNotification(NoticeNotification, (n) => this.noticeEmitter.fire(n));
+    this.startedAt = Date.now();
+    await client.start();
+    this.watchProcess(client);
+    this.setStatus(await client.sendRequest(StatusRequest));
+  }
+
+  private watchProcess(client: LanguageClient): void {
+    const child = client.serverProcess;
+    child?.on('exit', (code, signal) => {
+      if (this.stopping || client !== this.client) return;
+      const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+      this.log.error(`The language-model service (pid ${child.pid}) ${how}.`);
+    });
+  }
+
+  private async onClosed(): Promise<{ action: CloseAction; message?: string; handled?: boolean }> {
+    if (this.stopping) return { action: CloseAction.DoNotRestart, handled: true };
+    if (Date.now() - this.startedAt > HEALTHY_AFTER_MS) this.crashes = 0;
+    const delay = BACKOFF_MS[Math.min(this.crashes, BACKOFF_MS.length - 1)];
+    this.crashes++;
+    const message = `Cloze's language-model service stopped unexpectedly; restarting in ${(delay / 1000).toFixed(1)} s (attempt ${this.crashes}). Completions resume when it is back.`;
+    this.log.warn(message);
+    this.setStatus({ state: 'loading', model: this.status?.model, pid: 0, error: 'service restarting' });
+    this.noticeEmitter.fire({ severity: 'warning', message });
+    await new Promise((r) => setTimeout(r, delay));
+    this.startedAt = Date.now();
+    setTimeout(() => void this.refreshStatus(), 200);
+    return { action: this.stopping ? CloseAction.DoNotRestart : CloseAction.Restart, handled: true };
+  }
+
+  private async refreshStatus(): Promise<void> {
+    const c = this.client;
+    if (!c) return;
+    for (let i = 0; i < 50 && c.state !== State.Running; i++) await new Promise((r) => setTimeout(r, 200));
+    if (c.state !== State.Running) return;
+    this.watchProcess(c);
+    try {
+      this.setStatus(await c.sendRequest(StatusRequest));
+    } catch (e) {
+      this.log.debug(`status after restart: ${e}`);
+    }
+  }
+
+  private setStatus(s: ModelStatus): void {
+    this.status = s;
+    this.statusEmitter.fire(s);
+    if (s.state !== 'loading') {
+      const waiters = this.readyWaiters;
+      this.readyWaiters = [];
+      waiters.forEach((w) => w());
+    }
+  }
+
+  /** Resolves when the service has finished loading a model (successfully or not). */
+  ready(): Promise<ModelStatus | undefined> {
+    if (this.status && this.status.state !== 'loading') return Promise.resolve(this.status);
+    return new Promise((resolve) => this.readyWaiters.push(() => resolve(this.status)));
+  }
+
+  async configure(): Promise<ModelStatus | undefined> {
+    if (!this.client || this.client.state !== State.Running) return this.status;
+    this.setStatus({ ...(this.status ?? { pid: 0 }), state: 'loading' });
+    const s = await this.client.sendRequest(ConfigureRequest, this.settings());
+    this.setStatus(s);
+    return s;
+  }
+
+  async fill(params: FillParams, token?: vscode.CancellationToken): Promise<FillResult | null> {
+    if (!this.client || this.client.state !== State.Running) return null;
+    try {
+      return await this.client.sendRequest(FillRequest, params, token);
+    } catch (e) {
+      if (token?.isCancellationRequested) return null;
+      this.log.debug(`fill request failed: ${e}`);
+      return null;
+    }
+  }
+
+  get pid(): number | undefined {
+    return this.client?.serverProcess?.pid;
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    this.crashes = 0;
+    this.status = undefined;
+    await this.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    const c = this.client;
+    this.client = undefined;
+    if (c && c.state !== State.Stopped) {
+      try {
+        await c.stop(4000);
+      } catch (e) {
+        this.log.debug(`stop: ${e}`);
+      }
+    }
+  }
+
+  dispose(): void {
+    void this.stop();
+    this.statusEmitter.dispose();
+    this.noticeEmitter.dispose();
+  }
+}

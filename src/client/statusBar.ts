@@ -1,0 +1,46 @@
+// The status bar item: which model, on which device, how fast — and a click away from every Cloze action.
+import * as vscode from 'vscode';
+import type { ModelStatus } from '../server/protocol';
+
+export class StatusBar implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem('cloze.status', vscode.StatusBarAlignment.Right, 100);
+
+  constructor() {
+    this.item.name = 'Cloze';
+    this.item.command = 'cloze.showMenu';
+    this.show(undefined);
+    this.item.show();
+  }
+
+  show(s: ModelStatus | undefined): void {
+    const md = new vscode.MarkdownString(undefined, true);
+    md.appendMarkdown('**Cloze** — masked-token completion\n\n');
+    if (!s || s.state === 'loading') {
+      this.item.text = `$(loading~spin) Cloze${s?.model ? `: ${s.model}` : ''}`;
+      this.item.backgroundColor = undefined;
+      md.appendMarkdown(s?.model ? `Loading ${s.model}…` : 'Starting the language-model service…');
+    } else if (s.state === 'error') {
+      this.item.text = `$(warning) Cloze${s.device ? `: ${s.model}` : ''}`;
+      this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
+      md.appendText(s.error ?? 'The model could not be loaded.');
+      md.appendMarkdown('\n\nClick for options.');
+    } else {
+      const latency = s.lastLatencyMs !== undefined ? ` · ${Math.round(s.lastLatencyMs)} ms` : '';
+      this.item.text = `$(sparkle) ${s.model} · ${(s.device ?? 'cpu').toUpperCase()}${latency}`;
+      this.item.backgroundColor = undefined;
+      md.appendMarkdown(`Model: \`${s.model}\`\n\nFolder: \`${s.modelDir}\`\n\nDevice: ${(s.device ?? 'cpu').toUpperCase()}`);
+      if (s.fallbacks?.length) md.appendMarkdown(`\n\nNot used: ${s.fallbacks.map((f) => `${f.device} (${f.error})`).join('; ')}`);
+      if (s.lastLatencyMs !== undefined) md.appendMarkdown(`\n\nLast prediction: ${s.lastLatencyMs} ms`);
+      md.appendMarkdown(`\n\nType \`[MASK]\`${s.maskToken && s.maskToken !== '[MASK]' ? ` or \`${s.maskToken}\`` : ''} anywhere to see fills.`);
+    }
+    this.item.tooltip = md;
+  }
+
+  get text(): string {
+    return this.item.text;
+  }
+
+  dispose(): void {
+    this.item.dispose();
+  }
+}
