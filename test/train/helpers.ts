@@ -2,6 +2,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { Tokenizer } from 'tokenizers';
+import { Batch } from '../../src/train/batch';
 import { Graph } from '../../src/train/onnx/graph';
 import { encodeModel } from '../../src/train/onnx/proto';
 
@@ -46,4 +48,64 @@ export function seeded(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/**
+ * Masked-LM batches of real text: the shared design notes and prototype sources, tokenized with a fixture's
+ * tokenizer, packed into [CLS] … [SEP] rows and masked 15% (80% mask / 10% random / 10% kept), seeded.
+ * Deliberately simple and independent of the product's collator.
+ */
+export async function realTextBatches(fixture: string, shape: { batch: number; seq: number; maxMasked: number }, count: number, seed: number): Promise<Batch[]> {
+  const dir = path.join(fixturesDir, fixture);
+  const tokenizer = Tokenizer.fromFile(path.join(dir, 'tokenizer.json'));
+  const special = JSON.parse(readFileSync(path.join(dir, 'special_tokens_map.json'), 'utf8')) as Record<string, string | { content: string }>;
+  const idOf = (key: string) => {
+    const v = special[key];
+    const id = tokenizer.tokenToId(typeof v === 'string' ? v : v.content);
+    if (id === null || id === undefined) throw new Error(`${fixture}: no id for ${key}`);
+    return id;
+  };
+  const [cls, sep, mask] = [idOf('cls_token'), idOf('sep_token'), idOf('mask_token')];
+  const vocab = tokenizer.getVocabSize(true);
+  const sources = [path.join(fixturesDir, '..', 'DESIGN.md'), path.join(fixturesDir, '..', 'E2E.md'),
+    ...['gen_bert.py', 'torch_ref.py', 'ortrun.js', 'README.md'].map((f) => path.join(fixturesDir, '..', 'reference', 'onnx-train-prototype', f))];
+  const stream: number[] = [];
+  for (const f of sources) stream.push(...(await tokenizer.encode(readFileSync(f, 'utf8'), null, { addSpecialTokens: false })).getIds());
+  const rng = seeded(seed);
+  const body = shape.seq - 2;
+  const batches: Batch[] = [];
+  let cursor = 0;
+  for (let n = 0; n < count; n++) {
+    const ids = new BigInt64Array(shape.batch * shape.seq);
+    const positions: number[] = [];
+    const labels: number[] = [];
+    for (let r = 0; r < shape.batch; r++) {
+      if (cursor + body > stream.length) cursor = 0;
+      const row = [cls, ...stream.slice(cursor, cursor + body), sep];
+      cursor += body;
+      row.forEach((id, s) => {
+        const flat = r * shape.seq + s;
+        let input = id;
+        if (s > 0 && s < row.length - 1 && labels.length < shape.maxMasked && rng() < 0.15) {
+          positions.push(flat);
+          labels.push(id);
+          const roll = rng();
+          input = roll < 0.8 ? mask : roll < 0.9 ? Math.floor(rng() * vocab) : id;
+        }
+        ids[flat] = BigInt(input);
+      });
+    }
+    while (labels.length < shape.maxMasked) {
+      positions.push(0);
+      labels.push(-100);
+    }
+    batches.push({
+      ...shape,
+      inputIds: ids,
+      attentionMask: new BigInt64Array(ids.length).fill(1n),
+      maskedPositions: BigInt64Array.from(positions, BigInt),
+      labels: BigInt64Array.from(labels, BigInt),
+    });
+  }
+  return batches;
 }

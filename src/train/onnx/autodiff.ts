@@ -46,9 +46,10 @@ export class Tape {
 
   /**
    * Emits the backward pass of scalar `loss` and returns d loss / d v for each of `wrt` (undefined where the loss
-   * does not depend on it). Call once, after the forward is complete.
+   * does not depend on it). Call once, after the forward is complete. With `seed` (shaped like `loss`, which then
+   * need not be a scalar) it returns the vector–Jacobian products seedᵀ · d loss / d v instead.
    */
-  gradients(loss: Value, wrt: readonly Value[]): Map<Value, Value | undefined> {
+  gradients(loss: Value, wrt: readonly Value[], seed?: Value): Map<Value, Value | undefined> {
     const pending = new Map<Value, Value[]>();
     const acc: Accumulate = (input, grad) => {
       if (!this.needsGrad.has(input)) return;
@@ -62,7 +63,7 @@ export class Tape {
       if (list.length > 1) pending.set(v, [this.g.op('Sum', list)]);
       return pending.get(v)![0];
     };
-    pending.set(loss, [this.c(1)]);
+    pending.set(loss, [seed ?? this.c(1)]);
     this.g.scope('grad', () => {
       for (let i = this.entries.length - 1; i >= 0; i--) {
         const e = this.entries[i];
@@ -222,13 +223,15 @@ export class Tape {
     const denom = g.op('Max', [count, this.c(1)]);
     const loss = g.op('Div', [lossSum, denom]);
     this.record([loss], [logits], ([gy], acc) => {
-      // OneHot reads a negative index as counting from the end, so ignored labels are replaced by 0 first.
+      // d loss / d logits = (softmax − onehot(label)) · weight per row: scale the softmax, then subtract the weight at
+      // each label's column. Ignored rows have weight 0; their label is replaced by 0 to stay a valid column.
+      const weight = g.op('Unsqueeze', [g.op('Div', [g.op('Mul', [valid, gy!]), denom]), g.ints([1])]);
       const safe = g.op('Where', [ignored, g.constant('int64', [0], []), labels]);
-      const depth = g.op('Gather', [g.op('Shape', [logits]), g.constant('int64', [1], [])]);
-      const oneHot = g.op('OneHot', [safe, depth, g.constant(this.dtype, [0, 1])], { axis: attr.int(-1) });
-      const weight = g.op('Div', [g.op('Mul', [valid, gy!]), denom]);
-      const diff = g.op('Sub', [g.op('Exp', [logProb]), oneHot]);
-      acc(logits, g.op('Mul', [diff, g.op('Unsqueeze', [weight, g.ints([1])])]));
+      const scaled = g.op('Mul', [g.op('Exp', [logProb]), weight]);
+      acc(logits, g.op('ScatterElements', [scaled, g.op('Unsqueeze', [safe, g.ints([1])]), g.op('Neg', [weight])], {
+        axis: attr.int(1),
+        reduction: attr.string('add'),
+      }));
     });
     return { loss, lossSum, count };
   }
