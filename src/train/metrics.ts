@@ -1,5 +1,8 @@
 // Adds up masked-token evaluation over batches into accuracy and perplexity, weighting every masked token equally.
 
+/** Held-out masks come from this fixed seed, so every evaluation (the trainer's and `cloze eval`'s) scores the same targets. */
+export const EVAL_SEED = 1234;
+
 /** One batch's sums, as the eval step reports them. */
 export interface EvalSums {
   /** Sum of the cross-entropy (natural log) over the batch's targets. */

@@ -1,0 +1,112 @@
+// `cloze train` and `cloze eval` as a user runs them: real processes, exit codes, output formats, actionable errors.
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fixture, repoRoot } from '../paths';
+
+const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
+const outRoot = path.join(repoRoot, 'out');
+
+/**
+ * Starts `cloze <cmd> …` in its own Node process through the subcommand module's `run(argv)`, printing typed
+ * errors the way the `cloze` entry point does (independent of which subcommands main.ts registers).
+ */
+export function spawnCli(cmd: 'train' | 'eval', args: readonly string[]): ChildProcess {
+  const script = `
+    const { run } = require(${JSON.stringify(path.join(outRoot, 'src', 'cli', `${cmd}.js`))});
+    run(process.argv.slice(1)).then((c) => { process.exitCode = c; }, (e) => {
+      console.error('cloze: ' + (e && e.userMessage ? e.userMessage : (e && e.stack) || String(e)));
+      process.exitCode = 1;
+    });`;
+  return spawn(process.execPath, ['-e', script, '--', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+export async function runCli(cmd: 'train' | 'eval', args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+  const child = spawnCli(cmd, args);
+  let stdout = '', stderr = '';
+  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((r) => child.once('exit', (c, s) => r([c, s])));
+  return { code, signal, stdout, stderr };
+}
+
+describe('cloze eval', function () {
+  this.timeout(120_000);
+  const semver = path.join(sourceDir, 'semver');
+
+  it('prints exactly { top1, top5, perplexity, masked_tokens, files } with --json, the same on every run', async () => {
+    const args = [semver, '--model', fixture('bert-tiny-wordpiece'), '--json'];
+    const a = await runCli('eval', args);
+    assert.equal(a.code, 0, a.stderr);
+    const r = JSON.parse(a.stdout) as Record<string, number>;
+    assert.deepEqual(Object.keys(r), ['top1', 'top5', 'perplexity', 'masked_tokens', 'files']);
+    assert.equal(r.files, 51, 'every text file of the folder (50 .js files and the licence)');
+    assert.ok(r.masked_tokens > 2000 && Number.isInteger(r.masked_tokens));
+    assert.ok(r.top1 > 0.05 && r.top1 <= r.top5 && r.top5 < 1, JSON.stringify(r));
+    assert.ok(r.perplexity > 1 && r.perplexity < 6000);
+    const b = await runCli('eval', args);
+    assert.equal(b.stdout, a.stdout, 'fixed seed: identical results');
+    const c = await runCli('eval', [...args, '--seed', '7']);
+    assert.notEqual(c.stdout, a.stdout, 'another seed masks other tokens');
+  });
+
+  it('prints a readable summary without --json, and fails with advice on a folder without text', async () => {
+    const ok = await runCli('eval', [semver, '--model', fixture('roberta-tiny-bpe'), '--max-batches', '2']);
+    assert.equal(ok.code, 0, ok.stderr);
+    assert.match(ok.stdout, /top-1 \d+\.\d\d%\s+top-5 \d+\.\d\d%\s+perplexity \d+\.\d\d/);
+    const empty = mkdtempSync(path.join(os.tmpdir(), 'cloze-empty-'));
+    try {
+      const bad = await runCli('eval', [empty, '--model', fixture('roberta-tiny-bpe')]);
+      assert.equal(bad.code, 1);
+      assert.match(bad.stderr, /No text files to evaluate/);
+    } finally {
+      rmSync(empty, { recursive: true, force: true });
+    }
+    const usage = await runCli('eval', [semver]);
+    assert.equal(usage.code, 2);
+    assert.match(usage.stderr, /usage: cloze eval/);
+  });
+});
+
+describe('cloze train', function () {
+  this.timeout(180_000);
+  let tmp: string;
+  before(() => (tmp = mkdtempSync(path.join(os.tmpdir(), 'cloze-cli-train-'))));
+  after(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it('trains with --minutes alone by fitting the step count to the time, printing progress and the result', async () => {
+    const out = path.join(tmp, 'minutes');
+    const r = await runCli('train', [path.join(sourceDir, 'semver'), '--from', fixture('bert-tiny-wordpiece'), '--out', out, '--minutes', '0.25', '--seq', '64', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /fitted the run to \d+ steps/);
+    assert.match(r.stderr, /step \d+\/\d+ {2}loss \d+\.\d{4} {2}[\d,]+ tok\/s {2}ETA \d+(s|m\d\ds)/);
+    assert.match(r.stderr, /held-out \(before, step 0\)/);
+    const res = JSON.parse(r.stdout) as { stopped: string; step: number; totalSteps: number; modelDir?: string };
+    assert.ok(res.stopped === 'done' || res.stopped === 'time');
+    assert.ok(res.step > 0 && res.totalSteps >= res.step);
+    assert.ok(res.modelDir);
+  });
+
+  it('refuses conflicting or incomplete requests with advice', async () => {
+    const out = path.join(tmp, 'existing');
+    mkdirSync(out);
+    writeFileSync(path.join(out, 'checkpoint.bin'), 'a previous run');
+    const again = await runCli('train', [sourceDir, '--from', fixture('bert-tiny-wordpiece'), '--out', out, '--steps', '5']);
+    assert.equal(again.code, 1);
+    assert.match(again.stderr, /already holds a training run.*--resume/);
+    const both = await runCli('train', [sourceDir, '--from', fixture('bert-tiny-wordpiece'), '--steps', '5', '--minutes', '1']);
+    assert.equal(both.code, 1);
+    assert.match(both.stderr, /either --steps or --minutes/);
+    const noTok = await runCli('train', [sourceDir, '--out', path.join(tmp, 'x')]);
+    assert.equal(noTok.code, 1);
+    assert.match(noTok.stderr, /needs a tokenizer.*--from MODEL.*--tokenizer DIR/);
+    const badNum = await runCli('train', [sourceDir, '--from', fixture('bert-tiny-wordpiece'), '--lr', 'fast']);
+    assert.equal(badNum.code, 1);
+    assert.match(badNum.stderr, /--lr must be a number/);
+    const noRun = await runCli('train', ['--resume', '--out', path.join(tmp, 'nothing-here')]);
+    assert.equal(noRun.code, 1);
+    assert.match(noRun.stderr, /No checkpoint at .*Start without --resume/);
+  });
+});
