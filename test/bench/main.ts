@@ -1,0 +1,81 @@
+// Entry of `npm run bench`: fill latency and training throughput, each against an anchor run in the same process; saves JSON.
+import os from 'node:os';
+import path from 'node:path';
+import { benchFill, type FillBenchOptions } from './fill';
+import { prepareModels } from './models';
+import { machineInfo, saveResults } from './report';
+import { benchTraining } from './train';
+import { repoRoot } from '../paths';
+
+type Part = 'fill' | 'train';
+
+interface Args {
+  readonly only?: Part;
+  readonly quick: boolean;
+  readonly runs?: number;
+  readonly threads?: number;
+}
+
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--runs N] [--threads N]';
+
+function parseArgs(argv: readonly string[]): Args {
+  let only: Part | undefined;
+  let quick = false;
+  let runs: number | undefined;
+  let threads: number | undefined;
+  const positive = (flag: string, v: string | undefined): number => {
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 1) throw new Error(`${flag} takes a positive integer\n${USAGE}`);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') quick = true;
+    else if (a === '--only') {
+      const v = argv[++i];
+      if (v !== 'fill' && v !== 'train') throw new Error(`--only takes fill or train\n${USAGE}`);
+      only = v;
+    } else if (a === '--runs') runs = positive(a, argv[++i]);
+    else if (a === '--threads') threads = positive(a, argv[++i]);
+    else if (a === '--help' || a === '-h') {
+      console.log(USAGE);
+      process.exit(0);
+    } else throw new Error(`unknown option ${a}\n${USAGE}`);
+  }
+  return { only, quick, runs, threads };
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const started = new Date();
+  const machine = machineInfo();
+  const log = (m: string) => console.log(`[bench] ${m}`);
+  log(`${machine.cpu}, ${machine.logicalCores} logical cores, ${machine.memoryGiB} GiB, Node ${machine.node}, onnxruntime-node ${machine.onnxruntimeNode}, transformers.js ${machine.transformersJs}${args.quick ? ' (quick)' : ''}`);
+  const results: Record<string, unknown> = { started: started.toISOString(), quick: args.quick, machine };
+
+  if (args.only !== 'train') {
+    const opts: FillBenchOptions = {
+      runs: args.runs ?? (args.quick ? 25 : 150),
+      warmup: args.quick ? 5 : 15,
+      threads: args.threads ?? os.availableParallelism(),
+      topK: 8,
+      log,
+    };
+    const models = await prepareModels(log);
+    // --quick keeps the main subject (the 256-token window) and skips the 128-position fixture.
+    results.fill = await benchFill(args.quick ? models.slice(0, 1) : models, opts);
+  }
+  if (args.only !== 'fill') {
+    log('training throughput …');
+    results.train = await benchTraining();
+  }
+
+  results.seconds = (Date.now() - started.getTime()) / 1000;
+  const file = await saveResults(results, started);
+  log(`saved ${path.relative(repoRoot, file)} and .bench/latest.json (${(results.seconds as number).toFixed(0)} s)`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e instanceof Error ? e.message : e);
+  process.exitCode = 1;
+});
