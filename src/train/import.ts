@@ -65,7 +65,8 @@ function paramsFromGraph(graph: onnx.IGraphProto | null | undefined, dir: string
   const params: Params = new Map();
   const take = (name: string, tensorName: string) => {
     const t = initializers.get(tensorName);
-    if (t && !params.has(name)) params.set(name, floatTensorData(t));
+    const isFloat = t?.dataType === onnx.TensorProto.DataType.FLOAT || t?.dataType === onnx.TensorProto.DataType.DOUBLE;
+    if (t && isFloat && !params.has(name)) params.set(name, floatTensorData(t));
   };
   // Named initializers (biases, LayerNorms, embeddings, and all of our own exports' weights).
   for (const t of initializers.values()) if (t.name && !t.name.startsWith('onnx::')) take(canonicalName(t.name), t.name);

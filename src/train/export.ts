@@ -1,0 +1,66 @@
+// Writes a trained model as a Hugging Face layout folder that our engine, transformers.js and Optimum users can load.
+import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { inferenceGraph } from './bert';
+import { BertConfig, Params, configToHF } from './model';
+import { encodeModel } from './onnx/proto';
+
+/** Tokenizer files copied when present (the first three are what the engine and transformers.js read). */
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
+
+export interface ExportOptions {
+  /**
+   * Also write `onnx/model_masked.onnx`: inputs as model.onnx plus `mask_positions`, int64 [batch, masks] —
+   * positions within each sequence (0 ≤ p < sequence_length); output `logits` [batch, masks, vocab]. The
+   * vocabulary head, a small model's largest layer, then runs only at the masks.
+   */
+  maskedVariant?: boolean;
+}
+
+/** Writes `data` to `file` through a temporary file and a rename, so a reader never sees a half-written file. */
+async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
+  const tmp = `${file}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, file);
+}
+
+/**
+ * Exports to `dir` (created if needed; files replaced one by one, each atomically):
+ * - `config.json` (BertForMaskedLM / RobertaForMaskedLM),
+ * - `model.onnx`: inputs input_ids, attention_mask (and token_type_ids for BERT with a type table), int64
+ *   [batch_size, sequence_length]; output logits float32 [batch_size, sequence_length, vocab]; weights baked in as
+ *   initializers,
+ * - `onnx/model.onnx`, the same file (hard link where possible) where transformers.js looks for it,
+ * - optionally `onnx/model_masked.onnx` (see ExportOptions),
+ * - the tokenizer files of `tokenizerDir` (tokenizer.json is required).
+ */
+export async function exportModel(dir: string, cfg: BertConfig, params: Params, tokenizerDir: string, opts: ExportOptions = {}): Promise<void> {
+  if (!existsSync(path.join(tokenizerDir, 'tokenizer.json'))) throw new Error(`${tokenizerDir} has no tokenizer.json to export with the model`);
+  await mkdir(path.join(dir, 'onnx'), { recursive: true });
+
+  const model = encodeModel(inferenceGraph(cfg, params).toProto());
+  const root = path.join(dir, 'model.onnx');
+  await writeAtomic(root, model);
+  const nested = path.join(dir, 'onnx', 'model.onnx');
+  const tmp = `${nested}.tmp-${process.pid}`;
+  try {
+    await link(root, tmp);
+  } catch {
+    await writeFile(tmp, model);
+  }
+  await rename(tmp, nested);
+
+  const masked = path.join(dir, 'onnx', 'model_masked.onnx');
+  if (opts.maskedVariant) await writeAtomic(masked, encodeModel(inferenceGraph(cfg, params, { maskedPositions: true }).toProto()));
+  else await rm(masked, { force: true });
+
+  for (const f of TOKENIZER_FILES) {
+    const src = path.join(tokenizerDir, f);
+    if (!existsSync(src) || path.resolve(src) === path.resolve(dir, f)) continue;
+    const tmpCopy = path.join(dir, `${f}.tmp-${process.pid}`);
+    await copyFile(src, tmpCopy);
+    await rename(tmpCopy, path.join(dir, f));
+  }
+  await writeAtomic(path.join(dir, 'config.json'), JSON.stringify(configToHF(cfg), null, 2) + '\n');
+}
