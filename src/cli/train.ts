@@ -8,6 +8,8 @@ const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer D
 
   --from MODEL          continue training this BERT/RoBERTa model folder (uses its tokenizer)
   --tokenizer DIR       train a new model from scratch with the tokenizer in DIR (tokenizer.json + configs)
+  --vocab N             train a new model from scratch with a new byte-level BPE tokenizer of N tokens,
+                        learned from the training files (saved in DIR/tokenizer)
   --layers/--hidden/--heads/--intermediate N   size of a new model (default ${DEFAULT_SCRATCH.layers}/${DEFAULT_SCRATCH.hidden}/${DEFAULT_SCRATCH.heads}/${DEFAULT_SCRATCH.intermediate})
   --out DIR             run folder: checkpoint, log, summary, exported model in DIR/${MODEL_DIR} (default ./cloze-run)
   --steps N             optimizer steps of the run (default 1000)
@@ -40,6 +42,7 @@ export async function run(argv: string[]): Promise<number> {
     options: {
       from: { type: 'string' },
       tokenizer: { type: 'string' },
+      vocab: { type: 'string' },
       out: { type: 'string', default: 'cloze-run' },
       steps: { type: 'string' },
       minutes: { type: 'string' },
@@ -83,8 +86,8 @@ export async function run(argv: string[]): Promise<number> {
   if (values.decay !== undefined && values.decay !== 'linear' && values.decay !== 'cosine') {
     throw new ClozeError('training', `--decay must be linear or cosine, not "${values.decay}".`);
   }
-  if (values.resume && (values.from || values.tokenizer || positionals.length > 0)) {
-    throw new ClozeError('training', '--resume continues the run saved in --out with its own model, tokenizer and files; drop --from, --tokenizer and the inputs.');
+  if (values.resume && (values.from || values.tokenizer || values.vocab || positionals.length > 0)) {
+    throw new ClozeError('training', '--resume continues the run saved in --out with its own model, tokenizer and files; drop --from, --tokenizer, --vocab and the inputs.');
   }
   const v = values as Record<string, unknown>;
   const scratch = {
@@ -118,6 +121,7 @@ export async function run(argv: string[]): Promise<number> {
     outDir: values.out,
     from: values.from,
     tokenizer: values.tokenizer,
+    vocab: num(v, 'vocab', { int: true, min: 300, max: 30000 }),
     scratch: Object.fromEntries(Object.entries(scratch).filter(([, x]) => x !== undefined)),
     steps: num(v, 'steps', { int: true, min: 1 }),
     minutes: num(v, 'minutes', { min: 0 }),
@@ -156,7 +160,10 @@ export async function run(argv: string[]): Promise<number> {
       const how = r.stopped === 'done' ? 'finished' : r.stopped === 'time' ? 'stopped at the time limit' : 'cancelled';
       console.log(`${how} at step ${r.step} of ${r.totalSteps}; checkpoint ${r.checkpoint}`);
       if (r.before && r.after) console.log(`held-out loss ${r.before.loss.toFixed(4)} → ${r.after.loss.toFixed(4)}, top-1 ${pct(r.before.top1)} → ${pct(r.after.top1)}`);
-      if (r.modelDir) console.log(`model: ${r.modelDir}  (try: cloze fill "…[MASK]…" --model ${path.relative(process.cwd(), r.modelDir) || '.'})`);
+      if (r.modelDir) {
+        const rel = path.relative(process.cwd(), r.modelDir);
+        console.log(`model: ${r.modelDir}  (try: cloze fill "…[MASK]…" --model ${rel.startsWith('..') ? r.modelDir : rel})`);
+      }
       if (r.stopped !== 'done') console.log(`continue with: cloze train --resume --out ${values.out}`);
     }
     return r.stopped === 'cancelled' ? 130 : 0;

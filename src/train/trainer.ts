@@ -8,6 +8,7 @@ import type { Batch } from './batch';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type DataCursor } from './checkpoint';
 import { BatchStream, MaskingCollator, defaultMaxMasked } from './collator';
 import { collectCorpus } from './corpus';
+import { exportModel } from './export';
 import { importModel } from './import';
 import { EVAL_SEED, MaskedLmMetrics, type EvalResult } from './metrics';
 import { initParams, validateConfig, type BertConfig, type Params } from './model';
@@ -16,6 +17,7 @@ import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { splitFiles } from './split';
 import { EvalStep, TrainStep, createOptimizerState, type OptimizerState } from './step';
+import { trainByteLevelBpe } from './tokenizerTrainer';
 
 /** Size of a model trained from scratch. */
 export interface ScratchSize {
@@ -36,6 +38,11 @@ export interface TrainOptions {
   readonly from?: string;
   /** From scratch: the folder whose tokenizer.json (+ configs) to use; defaults to `from`. */
   readonly tokenizer?: string;
+  /**
+   * From scratch with a new tokenizer: a byte-level BPE of this many tokens, trained on the training split
+   * (never the held-out files) and saved in outDir/tokenizer. Excludes `from` and `tokenizer`.
+   */
+  readonly vocab?: number;
   readonly scratch?: Partial<ScratchSize>;
   /** Optimizer steps of the whole run (default 1000 unless `minutes` is given). */
   readonly steps?: number;
@@ -191,7 +198,11 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     if (await checkpointExists(ckFile)) {
       throw new ClozeError('training', `${outDir} already holds a training run (${CHECKPOINT_FILE}). Continue it with --resume, or choose another --out folder.`);
     }
-    const tokDir = opts.tokenizer ?? opts.from;
+    let tokDir = opts.tokenizer ?? opts.from;
+    if (opts.vocab !== undefined) {
+      if (tokDir) throw new ClozeError('training', '--vocab trains a new tokenizer for a new model; it cannot be combined with --from or --tokenizer.');
+      tokDir = await trainRunTokenizer(opts, outDir, log);
+    }
     if (!tokDir) throw new ClozeError('training', 'Training needs a tokenizer: pass --from MODEL to continue a model, or --tokenizer DIR (a model folder with tokenizer.json) to train a new one from scratch.');
     tok = await loadTrainTokenizer(tokDir);
     ({ cfg, params, plan } = await freshRun(opts, tok));
@@ -331,6 +342,21 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   }
 }
 
+export const TOKENIZER_DIR = 'tokenizer';
+
+/** Trains the run's own byte-level BPE tokenizer on the training split (the held-out files stay unseen). */
+async function trainRunTokenizer(opts: TrainOptions, outDir: string, log: (m: string) => void): Promise<string> {
+  const vocab = opts.vocab ?? 0;
+  if (!Number.isInteger(vocab) || vocab < 300 || vocab > 30000) throw new ClozeError('training', `--vocab must be an integer from 300 to 30000 (the byte alphabet plus merges), not ${vocab}.`);
+  const corpus = await collectCorpus(opts.inputs, { exclude: opts.exclude });
+  const split = splitFiles(corpus.files, { heldOutFraction: opts.heldOutFraction ?? 0.1 });
+  if (split.train.length === 0) throw new ClozeError('training', `No text files to train a tokenizer on in ${opts.inputs.join(', ')}.`);
+  const dir = path.join(outDir, TOKENIZER_DIR);
+  const t = trainByteLevelBpe(split.train.map((f) => f.path), dir, { vocabSize: vocab, modelMaxLength: opts.seq ?? 128 });
+  log(`trained a byte-level BPE tokenizer of ${t.vocabSize} tokens on ${split.train.length} files`);
+  return dir;
+}
+
 /** The model and plan of a new run: imported from `from`, or a fresh random model for the tokenizer. */
 async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg: BertConfig; params: Params; plan: TrainPlan }> {
   const seed = opts.seed ?? 1;
@@ -463,8 +489,8 @@ async function exportAtomically(dir: string, cfg: BertConfig, params: Params, to
   const tmp = `${dir}.tmp-${process.pid}`;
   const old = `${dir}.old-${process.pid}`;
   await fs.rm(tmp, { recursive: true, force: true });
-  const { exportModel } = await import('./export');
-  await exportModel(tmp, cfg, params, tokenizerDir);
+  // The head-at-masks variant is what the engine prefers: the vocabulary head runs only where a mask is.
+  await exportModel(tmp, cfg, params, tokenizerDir, { maskedVariant: true });
   let hadOld = false;
   try {
     await fs.rename(dir, old);

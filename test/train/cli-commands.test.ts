@@ -1,7 +1,7 @@
 // `cloze train` and `cloze eval` as a user runs them: real processes, exit codes, output formats, actionable errors.
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fixture, repoRoot } from '../paths';
@@ -87,6 +87,20 @@ describe('cloze train', function () {
     assert.ok(res.stopped === 'done' || res.stopped === 'time');
     assert.ok(res.step > 0 && res.totalSteps >= res.step);
     assert.ok(res.modelDir);
+  });
+
+  it('trains a new model with its own --vocab tokenizer learned from the training files', async () => {
+    const out = path.join(tmp, 'vocab');
+    const r = await runCli('train', [path.join(sourceDir, 'semver'), '--vocab', '1000', '--out', out, '--steps', '40', '--seq', '64',
+      '--layers', '1', '--hidden', '64', '--heads', '2', '--intermediate', '128', '--json']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stderr, /trained a byte-level BPE tokenizer of 1000 tokens on \d+ files/);
+    const res = JSON.parse(r.stdout) as { before: { loss: number }; after: { loss: number }; modelDir: string };
+    assert.ok(res.after.loss < res.before.loss, `held-out loss ${res.before.loss} → ${res.after.loss}`);
+    const cfg = JSON.parse(readFileSync(path.join(res.modelDir, 'config.json'), 'utf8')) as { vocab_size: number; num_hidden_layers: number };
+    assert.equal(cfg.vocab_size, 1000);
+    assert.equal(cfg.num_hidden_layers, 1);
+    assert.ok(readFileSync(path.join(out, 'tokenizer', 'tokenizer.json')).equals(readFileSync(path.join(res.modelDir, 'tokenizer.json'))), 'the model ships the run’s tokenizer');
   });
 
   it('refuses conflicting or incomplete requests with advice', async () => {
