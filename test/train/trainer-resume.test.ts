@@ -8,7 +8,7 @@ import { BatchStream, MaskingCollator, defaultMaxMasked } from '../../src/train/
 import { collectCorpus } from '../../src/train/corpus';
 import { loadTrainTokenizer, packDocuments } from '../../src/train/packer';
 import { Rng } from '../../src/train/rng';
-import { CHECKPOINT_FILE, LOG_FILE, MODEL_DIR } from '../../src/train/trainer';
+import { CHECKPOINT_FILE, LOG_FILE, MODEL_DIR, train, type TrainOptions } from '../../src/train/trainer';
 import { fixture, repoRoot } from '../paths';
 import { runCli, spawnCli } from './cli-commands.test';
 
@@ -44,6 +44,30 @@ describe('exact resume', function () {
     const back = await loadCheckpoint(file);
     const resumed = new BatchStream(data, collator, 8, 77, Rng.fromState(back.rng), { epoch: back.cursor.epoch, offset: back.cursor.offset });
     for (let i = 0; i < 60; i++) assert.deepEqual(resumed.next(), stream.next(), `batch ${before + i}`);
+  });
+
+  it('cancels through an AbortSignal with a checkpoint and no export, and the resumed run matches an uninterrupted one', async () => {
+    const common = (outDir: string): TrainOptions => ({
+      inputs: [path.join(sourceDir, 'semver')], from: fixture('roberta-tiny-bpe'), outDir, steps: 24, stepsPerCall: 4, batch: 4, seq: 64, threads: 1, seed: 9,
+    });
+    const whole = await train(common(path.join(tmp, 'whole')));
+    const controller = new AbortController();
+    const cut = path.join(tmp, 'cancelled');
+    const first = await train({ ...common(cut), signal: controller.signal, onProgress: (p) => p.step >= 8 && controller.abort() });
+    assert.equal(first.stopped, 'cancelled');
+    assert.equal(first.step, 8);
+    assert.equal(first.modelDir, undefined);
+    assert.ok(!existsSync(path.join(cut, MODEL_DIR)));
+    assert.equal((await loadCheckpoint(path.join(cut, CHECKPOINT_FILE))).step, 8);
+    const rest = await train({ inputs: [], outDir: cut, resume: true });
+    assert.equal(rest.stopped, 'done');
+    assert.equal(rest.step, 24);
+    assert.deepEqual(rest.after, whole.after);
+    assert.deepEqual(rest.before, whole.before);
+    const [a, b] = [await loadCheckpoint(path.join(tmp, 'whole', CHECKPOINT_FILE)), await loadCheckpoint(path.join(cut, CHECKPOINT_FILE))];
+    sameTensors(a.params, b.params, 'parameter');
+    sameTensors(a.m, b.m, 'Adam m');
+    sameTensors(a.v, b.v, 'Adam v');
   });
 
   it('kill -9 mid-run, then --resume: parameters, moments, RNG, cursor and exported model equal an uninterrupted run’s', async () => {
