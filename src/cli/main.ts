@@ -1,11 +1,15 @@
 // The `cloze` command: one entry point, one module per subcommand, typed errors printed as plain advice.
 import { ClozeError } from '../core/errors';
+import * as evaluate from './eval';
 import * as fill from './fill';
+import * as train from './train';
 
 type Subcommand = { run(argv: string[]): Promise<number> };
 
 const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
   fill: { summary: 'fill [MASK] in a sentence with a model', module: fill },
+  train: { summary: 'continue or start masked-LM training on folders of text', module: train },
+  eval: { summary: 'masked-token accuracy and perplexity of a model on a folder', module: evaluate },
 };
 
 function usage(): string {
