@@ -27,7 +27,7 @@
     const max = Math.max(...r.candidates.map((c) => c.score), 1e-9);
     for (const c of r.candidates) {
       const tr = el('tr');
-      tr.appendChild(el('td', 'word', (c.attach ? '…' : '') + (c.text.trim() ? c.text : JSON.stringify(c.text))));
+      tr.appendChild(el('td', 'word', (c.joinLeft ? '…' : '') + (c.text.trim() ? c.text : JSON.stringify(c.text))));
       const bar = el('td', 'bar');
       const track = el('div', 'track');
       const fill = el('div', 'fill');

@@ -49,9 +49,9 @@ export async function run(argv: string[]): Promise<number> {
     }
     preds.forEach((p, i) => {
       console.log(`${preds.length > 1 ? `mask ${i + 1} ` : ''}(${engine.info.name}, entropy ${p.entropy.toFixed(2)} bits)`);
-      const width = Math.max(...p.candidates.map((c) => c.text.length + (c.attach ? 2 : 0)));
+      const width = Math.max(...p.candidates.map((c) => c.text.length + (c.joinLeft ? 1 : 0)));
       for (const c of p.candidates) {
-        const word = (c.attach ? '##' : '') + c.text;
+        const word = (c.joinLeft ? '…' : '') + c.text;
         const bar = '█'.repeat(Math.round(c.score * 30));
         console.log(`  ${word.padEnd(width)}  ${(c.score * 100).toFixed(2).padStart(6)}%  ${bar}`);
       }

@@ -44,7 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   reg('cloze.toggleInline', () => toggleInline());
   reg('cloze.showMenu', () => showMenu(svc));
   reg('cloze.showProbabilities', (arg?: { uri: string; position: { line: number; character: number } }) => view.show(arg));
-  reg(ACCEPT_INLINE, (uri: vscode.Uri, mask: vscode.Range, text: string, attach: boolean) => acceptInline(uri, mask, text, attach));
+  reg(ACCEPT_INLINE, (uri: vscode.Uri, mask: vscode.Range, text: string, insert: string, joinLeft: boolean) => acceptInline(uri, mask, text, insert, joinLeft));
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration(async (e) => {

@@ -42,7 +42,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     if (!maskRange.end.isEqual(pos)) return undefined;
     return r.candidates.slice(0, 3).map((c) => {
       const item = new vscode.InlineCompletionItem(c.text, new vscode.Range(pos, pos));
-      item.command = { command: ACCEPT_INLINE, title: 'Replace the mask', arguments: [doc.uri, maskRange, c.text, c.attach] };
+      item.command = { command: ACCEPT_INLINE, title: 'Replace the mask', arguments: [doc.uri, maskRange, c.text, c.insert, c.joinLeft] };
       return item;
     });
   }
@@ -52,19 +52,19 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
  * After Tab inserted the fill behind the mask, remove the mask (and the space before it when the fill continues the
  * previous word), so the result is the same edit the completion list makes.
  */
-export async function acceptInline(uri: vscode.Uri, mask: vscode.Range, text: string, attach: boolean): Promise<void> {
+export async function acceptInline(uri: vscode.Uri, mask: vscode.Range, text: string, insert: string, joinLeft: boolean): Promise<void> {
   const doc = vscode.workspace.textDocuments.find((d) => d.uri.toString() === uri.toString());
   if (!doc) return;
   const inserted = new vscode.Range(mask.end, mask.end.translate(0, text.length));
   if (doc.getText(inserted) !== text) return;
   let start = mask.start;
-  if (attach) {
+  if (joinLeft) {
     const line = doc.lineAt(start.line).text;
     let c = start.character;
     while (c > 0 && (line[c - 1] === ' ' || line[c - 1] === '\t')) c--;
     start = new vscode.Position(start.line, c);
   }
   const edit = new vscode.WorkspaceEdit();
-  edit.replace(uri, new vscode.Range(start, inserted.end), text);
+  edit.replace(uri, new vscode.Range(start, inserted.end), insert);
   await vscode.workspace.applyEdit(edit);
 }

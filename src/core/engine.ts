@@ -16,6 +16,10 @@ export interface Candidate {
   readonly text: string;
   /** The piece continues the word before the mask (no space between). */
   readonly attach: boolean;
+  /** Exactly what replaces the mask: `text`, with a space in front when a new word follows a word character. */
+  readonly insert: string;
+  /** The edit also removes the whitespace right before the mask: the piece glues onto the previous word. */
+  readonly joinLeft: boolean;
   readonly score: number;
 }
 
@@ -205,12 +209,24 @@ export class Engine {
     const k = opts.topK ?? 5;
     const out: MaskPrediction[] = [];
     for (let i = 0; i < win.masks.length; i++) {
+      const before = text[win.masks[i].span.start - 1] ?? '';
+      const spaceBefore = /\s/.test(before);
+      const wordBefore = /[\p{L}\p{N}_]/u.test(before);
       const r = rank(logits.data, logits.row(i), logits.vocab, k, this.tokenizer.specialIds, targetIds);
       const candidates: Candidate[] = [];
       for (let j = 0; j < r.ids.length; j++) {
         const id = r.ids[j];
         const t = await this.tokenizer.pieceText(id);
-        candidates.push({ id, token: this.tokenizer.piece(id), text: t.text, attach: t.attach, score: r.probs[j] });
+        const startsWord = /^[\p{L}\p{N}_]/u.test(t.text);
+        candidates.push({
+          id,
+          token: this.tokenizer.piece(id),
+          text: t.text,
+          attach: t.attach,
+          insert: !t.attach && wordBefore && startsWord ? ' ' + t.text : t.text,
+          joinLeft: t.attach && spaceBefore,
+          score: r.probs[j],
+        });
       }
       out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
     }

@@ -39,6 +39,8 @@ export interface WireCandidate {
   readonly token: string;
   readonly text: string;
   readonly attach: boolean;
+  readonly insert: string;
+  readonly joinLeft: boolean;
   readonly score: number;
 }
 

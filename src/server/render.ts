@@ -21,12 +21,12 @@ export function bar(p: number, width = BAR_WIDTH): string {
 /** How a candidate reads in a list: visible even when it is punctuation or whitespace. */
 export function shown(c: WireCandidate): string {
   const t = c.text.trim() === '' ? JSON.stringify(c.text) : c.text;
-  return c.attach ? `…${t}` : t;
+  return c.joinLeft ? `…${t}` : t;
 }
 
 /** The edit range: a piece that continues the previous word also removes the space before the mask. */
 export function editRange(doc: TextDocument, mask: Range, c: WireCandidate): Range {
-  if (!c.attach) return mask;
+  if (!c.joinLeft) return mask;
   const lineStart = doc.offsetAt({ line: mask.start.line, character: 0 });
   let start = doc.offsetAt(mask.start);
   const text = doc.getText();
@@ -48,7 +48,7 @@ export function completionItems(doc: TextDocument, fill: FillResult): Completion
       filterText: doc.getText(range),
       preselect: i === 0,
       insertTextFormat: InsertTextFormat.PlainText,
-      textEdit: { range, newText: c.text },
+      textEdit: { range, newText: c.insert },
       data: { score: c.score },
     };
   });

@@ -184,6 +184,17 @@ describe('hostile documents', () => {
     assert.deepEqual(p.candidates.slice(0, 2).map((c) => c.text), ['software', 'license']);
   });
 
+  it('edits read naturally: a new word after a letter gets a space, a continuation piece eats the space', async () => {
+    const glued = await engine.fillAt('This program is free[MASK].', 22, { topK: 1 });
+    assert.equal(glued?.candidates[0].insert, ' software');
+    const spaced = await engine.fillAt('This program is free [MASK].', 22, { topK: 1 });
+    assert.equal(spaced?.candidates[0].insert, 'software');
+    const piece = await engine.fillAt('This program is free [MASK].', 22, { targets: ['##s'] });
+    assert.deepEqual([piece?.candidates[0].attach, piece?.candidates[0].joinLeft, piece?.candidates[0].insert], [true, true, 's']);
+    const punct = await engine.fillAt('path = os.path.[MASK](base_dir, name)', 17, { topK: 1 });
+    assert.ok(!punct?.candidates[0].insert.startsWith(' '));
+  });
+
   it('a text without a mask yields nothing', async () => {
     assert.deepEqual(await engine.fill('no masks here'), []);
     assert.equal(await engine.fillAt('no masks here', 3), undefined);
