@@ -83,7 +83,8 @@ describe('exact resume', function () {
     const child = spawnCli('train', args(b));
     child.stdout!.resume();
     child.stderr!.resume();
-    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, s) => r(s)));
+    let running = true;
+    const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, s) => { running = false; r(s); }));
     // Kill once training is well under way (a checkpoint has been written and more steps are running).
     const logFile = path.join(b, LOG_FILE);
     for (;;) {
@@ -91,6 +92,7 @@ describe('exact resume', function () {
         ? Math.max(0, ...readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { step: number }).step))
         : 0;
       if (lastStep >= 44) break;
+      assert.ok(running, 'the training process ended before it could be killed');
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill('SIGKILL');
