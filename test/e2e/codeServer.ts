@@ -91,10 +91,18 @@ export function freePort(): Promise<number> {
   });
 }
 
+/**
+ * Writes User/settings.json (quiet defaults + `settings`) and puts `settings` in Machine/settings.json too: in a
+ * remote window such as code-server's, machine-scoped settings (e.g. `cloze.model`, a path) are read only from there.
+ */
 export function writeUserSettings(userDataDir: string, settings: Record<string, unknown>): void {
-  const dir = path.join(userDataDir, 'User');
-  fs.mkdirSync(dir, { recursive: true });
-  fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify({ ...quietSettings, ...settings }, null, 2) + '\n');
+  const write = (sub: string, value: Record<string, unknown>) => {
+    const dir = path.join(userDataDir, sub);
+    fs.mkdirSync(dir, { recursive: true });
+    fs.writeFileSync(path.join(dir, 'settings.json'), JSON.stringify(value, null, 2) + '\n');
+  };
+  write('User', { ...quietSettings, ...settings });
+  write('Machine', settings);
 }
 
 /** Starts code-server and resolves once it listens; rejects with the tail of its log if it exits first. */

@@ -2,7 +2,7 @@
 import * as assert from 'assert';
 import * as vscode from 'vscode';
 import { bertDir, closeAllEditors, completionsAt, labelOf, openDocument, positionAfter, useModel } from './clozeExtension';
-import { referenceCase } from './reference';
+import { referenceCase } from '../reference';
 
 const SENTENCE = 'This program is free [MASK].';
 const COMMANDS = ['cloze.selectModelFolder', 'cloze.restartService', 'cloze.showLog', 'cloze.showMenu', 'cloze.toggleInline',

@@ -21,3 +21,9 @@ export function referenceCase(modelDir: string, text: string): ReferenceCase {
   if (!hit) throw new Error(`no reference case for ${JSON.stringify(text)} in ${modelDir}`);
   return hit;
 }
+
+/** The best word for the first mask of `text` and its probability in percent. */
+export function referenceTop(modelDir: string, text: string): { word: string; percent: number } {
+  const m = referenceCase(modelDir, text).masks[0];
+  return { word: m.top_tokens[0], percent: 100 * m.top_probs[0] };
+}
