@@ -62,14 +62,27 @@ export function encode(t: Tape, cfg: BertConfig, p: ParamValues, inputs: TokenIn
   const flatIds = flat(inputs.inputIds);
 
   let x = g.scope('embeddings', () => {
-    let e = t.gatherRows(param(p, PARAM.wordEmbeddings), flatIds);
-    if (cfg.typeVocabSize > 0) {
-      const types = inputs.tokenTypeIds
-        ? flat(inputs.tokenTypeIds)
-        : g.op('ConstantOfShape', [g.op('Shape', [flatIds])], { value: attr.tensor('int64', [1], new BigInt64Array(1)) });
-      e = t.add(e, t.gatherRows(param(p, PARAM.tokenTypeEmbeddings), types));
+    const words = t.gatherRows(param(p, PARAM.wordEmbeddings), flatIds);
+    if (cfg.positionOffset > 0 || inputs.tokenTypeIds) {
+      // Per-token positions (RoBERTa skips padding) or given token types: look each token's rows up.
+      let e = words;
+      if (cfg.typeVocabSize > 0) {
+        const types = inputs.tokenTypeIds
+          ? flat(inputs.tokenTypeIds)
+          : g.op('ConstantOfShape', [g.op('Shape', [flatIds])], { value: attr.tensor('int64', [1], new BigInt64Array(1)) });
+        e = t.add(e, t.gatherRows(param(p, PARAM.tokenTypeEmbeddings), types));
+      }
+      e = t.add(e, t.gatherRows(param(p, PARAM.positionEmbeddings), flat(positionIds(g, cfg, inputs.inputIds))));
+      return t.layerNorm(e, param(p, PARAM.embeddingsLnWeight), param(p, PARAM.embeddingsLnBias), cfg.layerNormEps);
     }
-    e = t.add(e, t.gatherRows(param(p, PARAM.positionEmbeddings), flat(positionIds(g, cfg, inputs.inputIds))));
+    // BERT positions 0..seq-1 are the same in every row and the type is 0 everywhere: add the table rows by
+    // broadcasting, whose gradient is a sum over the batch rather than a scatter over every token.
+    const bySequence = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([H])], { axis: attr.int(0) });
+    const seqLen = g.op('Slice', [g.op('Shape', [inputs.inputIds]), g.ints([1]), g.ints([2])]);
+    let e = t.reshape(words, bySequence);
+    e = t.addBroadcast(e, t.leadingRows(param(p, PARAM.positionEmbeddings), seqLen), [0]);
+    if (cfg.typeVocabSize > 0) e = t.addBroadcast(e, t.leadingRows(param(p, PARAM.tokenTypeEmbeddings), g.ints([1])), [0, 1]);
+    e = t.reshape(e, g.ints([-1, H]));
     return t.layerNorm(e, param(p, PARAM.embeddingsLnWeight), param(p, PARAM.embeddingsLnBias), cfg.layerNormEps);
   });
 

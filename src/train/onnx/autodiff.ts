@@ -119,6 +119,30 @@ export class Tape {
     return y;
   }
 
+  /** x + b where b is broadcast along x's leading `axes`; b's gradient sums over them and takes b's shape. */
+  addBroadcast(x: Value, b: Value, axes: readonly number[]): Value {
+    const y = this.g.op('Add', [x, b]);
+    this.record([y], [x, b], ([gy], acc) => {
+      acc(x, gy!);
+      if (!this.needsGrad.has(b)) return;
+      const summed = this.g.op('ReduceSum', [gy!, this.g.ints(axes)], { keepdims: attr.int(0) });
+      acc(b, this.g.op('Reshape', [summed, this.g.op('Shape', [b])]));
+    });
+    return y;
+  }
+
+  /** The first `count` rows of `table` [rows, width] (`count`: int64 [1]); the gradient is zero-padded back. */
+  leadingRows(table: Value, count: Value): Value {
+    const y = this.g.op('Slice', [table, this.g.ints([0]), count, this.g.ints([0])]);
+    this.record([y], [table], ([gy], acc) => {
+      const rows = this.g.op('Slice', [this.g.op('Shape', [table]), this.g.ints([0]), this.g.ints([1])]);
+      const missing = this.g.op('Sub', [rows, count]);
+      const pads = this.g.op('Concat', [this.g.ints([0, 0]), missing, this.g.ints([0])], { axis: attr.int(0) });
+      acc(table, this.g.op('Pad', [gy!, pads]));
+    });
+    return y;
+  }
+
   scale(x: Value, factor: number): Value {
     const y = this.g.op('Mul', [x, this.c(factor)]);
     this.record([y], [x], ([gy], acc) => acc(x, this.g.op('Mul', [gy!, this.c(factor)])));
