@@ -82,7 +82,8 @@ describe('exact resume', function () {
     const b = path.join(tmp, 'killed');
     const child = spawnCli('train', args(b));
     child.stdout!.resume();
-    child.stderr!.resume();
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
     let running = true;
     const exited = new Promise<NodeJS.Signals | null>((r) => child.once('exit', (_c, s) => { running = false; r(s); }));
     // Kill once training is well under way (a checkpoint has been written and more steps are running).
@@ -92,7 +93,7 @@ describe('exact resume', function () {
         ? Math.max(0, ...readFileSync(logFile, 'utf8').trim().split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { step: number }).step))
         : 0;
       if (lastStep >= 44) break;
-      assert.ok(running, 'the training process ended before it could be killed');
+      assert.ok(running, `the training process ended before it could be killed: ${stderr}`);
       await new Promise((r) => setTimeout(r, 10));
     }
     child.kill('SIGKILL');
