@@ -18,6 +18,9 @@ const entries = [
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
+// The webview's page script runs in a browser: bundle it (with Chart.js) into media/, where the webview may load it.
+const webview = { ...common, platform: 'browser', target: 'es2020', format: 'iife', external: [], entryPoints: ['src/webview/trainView.ts'], outfile: 'media/trainView.js', sourcemap: false, minify: true };
+entries.push(webview);
 if (watch) {
   for (const e of entries) await (await context({ ...common, ...e })).watch();
 } else {

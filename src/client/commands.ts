@@ -8,7 +8,7 @@ async function setModel(dir: string): Promise<void> {
   await vscode.workspace.getConfiguration('cloze').update('model', dir, vscode.ConfigurationTarget.Global);
 }
 
-export async function selectModelFolder(log: vscode.LogOutputChannel): Promise<void> {
+export async function selectModelFolder(log: vscode.LogOutputChannel, beforeSwitch: () => Promise<void>): Promise<void> {
   const picked = await vscode.window.showOpenDialog({
     canSelectFolders: true,
     canSelectFiles: false,
@@ -26,10 +26,12 @@ export async function selectModelFolder(log: vscode.LogOutputChannel): Promise<v
     return;
   }
   log.info(`Model folder selected: ${dir}`);
+  await beforeSwitch();
   await setModel(dir);
 }
 
-export async function useDefaultModel(): Promise<void> {
+export async function useDefaultModel(beforeSwitch: () => Promise<void>): Promise<void> {
+  await beforeSwitch();
   await setModel('');
 }
 

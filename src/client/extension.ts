@@ -8,6 +8,9 @@ import { ProbabilityView } from './probabilityView';
 import { ServiceClient } from './service';
 import { documentSelector, serviceSettings } from './settings';
 import { StatusBar } from './statusBar';
+import { TrainingStore } from './training/history';
+import { Trainer, type TrainOptionsArg } from './training/trainCommands';
+import { TrainView } from './training/trainView';
 
 /** What tests (and other extensions) can ask of Cloze. */
 export interface ClozeApi {
@@ -21,11 +24,14 @@ let service: ServiceClient | undefined;
 export async function activate(context: vscode.ExtensionContext): Promise<ClozeApi> {
   const log = vscode.window.createOutputChannel('Cloze', { log: true });
   const serverModule = vscode.Uri.joinPath(context.extensionUri, 'dist', 'server.js').fsPath;
-  const svc = new ServiceClient(serverModule, () => serviceSettings(context.extensionPath), log);
+  const store = new TrainingStore(context);
+  const svc = new ServiceClient(serverModule, () => serviceSettings(context.extensionPath, store.trainedModel), log);
   service = svc;
   const statusBar = new StatusBar();
   const view = new ProbabilityView(context.extensionUri, svc);
-  context.subscriptions.push(log, svc, statusBar, view);
+  const trainView = new TrainView(context.extensionUri, () => store.history);
+  const trainer = new Trainer(svc, store, trainView, log);
+  context.subscriptions.push(log, svc, statusBar, view, trainView);
   svc.onStatus((s) => statusBar.show(s));
   svc.onNotice((n) => void showNotice(n, log));
 
@@ -34,8 +40,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   context.subscriptions.push({ dispose: () => inlineReg.dispose() });
 
   const reg = (id: string, fn: (...args: never[]) => unknown) => context.subscriptions.push(vscode.commands.registerCommand(id, fn));
-  reg('cloze.selectModelFolder', () => selectModelFolder(log));
-  reg('cloze.useDefaultModel', () => useDefaultModel());
+  // An explicit choice of model also leaves the workspace-trained one (it stays on disk and in the history).
+  const leaveTrained = async () => store.setTrainedModel(undefined);
+  reg('cloze.selectModelFolder', () => selectModelFolder(log, leaveTrained));
+  reg('cloze.useDefaultModel', async () => {
+    const hadTrained = store.trainedModel !== undefined;
+    await useDefaultModel(leaveTrained);
+    if (hadTrained) await svc.configure();
+  });
   reg('cloze.restartService', async () => {
     log.info('Restarting the language-model service.');
     await svc.restart();
@@ -44,6 +56,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   reg('cloze.toggleInline', () => toggleInline());
   reg('cloze.showMenu', () => showMenu(svc));
   reg('cloze.showProbabilities', (arg?: { uri: string; position: { line: number; character: number } }) => view.show(arg));
+  reg('cloze.trainWorkspace', (arg?: TrainOptionsArg) => trainer.trainWorkspace(arg));
+  reg('cloze.stopTraining', () => trainer.stop());
+  reg('cloze.resumeTraining', () => trainer.resume());
+  reg('cloze.revertModel', () => trainer.revert());
+  reg('cloze.showTrainingView', () => trainView.show());
   reg(ACCEPT_INLINE, (uri: vscode.Uri, mask: vscode.Range, text: string, insert: string, joinLeft: boolean) => acceptInline(uri, mask, text, insert, joinLeft));
 
   context.subscriptions.push(
@@ -65,6 +82,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
     log.error(msg);
     void vscode.window.showErrorMessage(msg, 'Show Log').then((p) => p && log.show());
   });
+
+  void started.then(() => svc.ready()).then(() => trainer.offerResume());
 
   return {
     ready: async () => {

@@ -15,11 +15,23 @@ import {
   NoticeNotification,
   StatusNotification,
   StatusRequest,
+  TrainEvalNotification,
+  TrainLogNotification,
+  TrainPreviewRequest,
+  TrainProgressNotification,
+  TrainStartRequest,
+  TrainStopRequest,
   type FillParams,
   type FillResult,
   type ModelStatus,
   type Notice,
   type ServiceSettings,
+  type TrainEvalEvent,
+  type TrainFilesParams,
+  type TrainPreview,
+  type TrainProgressEvent,
+  type TrainStartParams,
+  type TrainSummary,
 } from '../server/protocol';
 import { documentSelector } from './settings';
 
@@ -37,6 +49,10 @@ export class ServiceClient implements vscode.Disposable {
   private readonly noticeEmitter = new vscode.EventEmitter<Notice>();
   readonly onStatus = this.statusEmitter.event;
   readonly onNotice = this.noticeEmitter.event;
+  private readonly trainProgressEmitter = new vscode.EventEmitter<TrainProgressEvent>();
+  private readonly trainEvalEmitter = new vscode.EventEmitter<TrainEvalEvent>();
+  readonly onTrainProgress = this.trainProgressEmitter.event;
+  readonly onTrainEval = this.trainEvalEmitter.event;
   status: ModelStatus | undefined;
 
   constructor(
@@ -66,6 +82,9 @@ export class ServiceClient implements vscode.Disposable {
     this.client = client;
     client.onNotification(StatusNotification, (s) => this.setStatus(s));
     client.onNotification(NoticeNotification, (n) => this.noticeEmitter.fire(n));
+    client.onNotification(TrainProgressNotification, (e) => this.trainProgressEmitter.fire(e));
+    client.onNotification(TrainEvalNotification, (e) => this.trainEvalEmitter.fire(e));
+    client.onNotification(TrainLogNotification, (m) => this.log.info(`[train] ${m}`));
     this.startedAt = Date.now();
     await client.start();
     this.watchProcess(client);
@@ -144,6 +163,24 @@ export class ServiceClient implements vscode.Disposable {
     }
   }
 
+  private running(): LanguageClient {
+    if (!this.client || this.client.state !== State.Running) throw new Error('The Cloze language-model service is not running; try "Cloze: Restart Service".');
+    return this.client;
+  }
+
+  trainPreview(p: TrainFilesParams): Promise<TrainPreview> {
+    return this.running().sendRequest(TrainPreviewRequest, p);
+  }
+
+  /** Resolves when the run ends (done, out of time, or stopped); progress arrives through onTrainProgress/onTrainEval. */
+  trainStart(p: TrainStartParams): Promise<TrainSummary> {
+    return this.running().sendRequest(TrainStartRequest, p);
+  }
+
+  async trainStop(): Promise<boolean> {
+    return this.client?.state === State.Running ? this.client.sendRequest(TrainStopRequest) : false;
+  }
+
   get pid(): number | undefined {
     return this.client?.serverProcess?.pid;
   }
@@ -172,5 +209,7 @@ export class ServiceClient implements vscode.Disposable {
     void this.stop();
     this.statusEmitter.dispose();
     this.noticeEmitter.dispose();
+    this.trainProgressEmitter.dispose();
+    this.trainEvalEmitter.dispose();
   }
 }

@@ -3,10 +3,11 @@ import * as vscode from 'vscode';
 import type { Device } from '../core/session';
 import type { ServiceSettings } from '../server/protocol';
 
-export function serviceSettings(extensionPath: string): ServiceSettings {
+export function serviceSettings(extensionPath: string, trainedModel?: string): ServiceSettings {
   const c = vscode.workspace.getConfiguration('cloze');
   return {
     model: resolveUserPath(c.get<string>('model', '')),
+    trainedModel,
     bundledModel: vscode.Uri.joinPath(vscode.Uri.file(extensionPath), 'models', 'default').fsPath,
     devices: c.get<Device[]>('device', ['cuda', 'dml', 'coreml', 'cpu']),
     topK: c.get<number>('topK', 8),

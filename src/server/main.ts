@@ -3,6 +3,7 @@ import {
   CancellationToken,
   createConnection,
   ProposedFeatures,
+  ResponseError,
   TextDocuments,
   TextDocumentSyncKind,
   type Position,
@@ -17,10 +18,17 @@ import {
   NoticeNotification,
   StatusNotification,
   StatusRequest,
+  TrainEvalNotification,
+  TrainLogNotification,
+  TrainPreviewRequest,
+  TrainProgressNotification,
+  TrainStartRequest,
+  TrainStopRequest,
   type FillResult,
   type ServiceSettings,
 } from './protocol';
 import { completionItems, hoverMarkdown } from './render';
+import { TrainingHost } from './training';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -36,6 +44,15 @@ const host = new ModelHost(
   (s) => void connection.sendNotification(StatusNotification, s),
   (e) => void connection.sendNotification(NoticeNotification, { severity: 'error', message: e.userMessage, detail: e.detail, modelActions: true }),
 );
+
+const training = new TrainingHost(host, {
+  progress: (e) => void connection.sendNotification(TrainProgressNotification, e),
+  evaluation: (e) => void connection.sendNotification(TrainEvalNotification, e),
+  log: (m) => {
+    log(`[train] ${m}`);
+    void connection.sendNotification(TrainLogNotification, m);
+  },
+});
 
 /** Verdicts are cached per document version: classifying a 1 MB line on every keystroke would be waste. */
 const verdicts = new Map<string, { version: number; verdict: Verdict }>();
@@ -121,6 +138,20 @@ connection.onRequest(StatusRequest, async () => {
 });
 
 connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, 'fill', token, p.topK));
+
+connection.onRequest(TrainPreviewRequest, (p) => withUserErrors(() => training.preview(p)));
+connection.onRequest(TrainStartRequest, (p) => withUserErrors(() => training.start(p)));
+connection.onRequest(TrainStopRequest, () => training.stop());
+
+/** Request failures reach the client as LSP errors whose message is the user-facing one. */
+async function withUserErrors<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    log(`request failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    throw new ResponseError(1, e instanceof ClozeError ? e.userMessage : errorText(e));
+  }
+}
 
 connection.onCompletion(async (p, token) => {
   const r = await fill(p.textDocument.uri, p.position, 'completion', token);

@@ -23,7 +23,8 @@ export class ModelHost {
 
   /** Loads the model the settings name, unless it is already the active one. */
   configure(settings: ServiceSettings): Promise<Engine | undefined> {
-    const dir = path.resolve(settings.model || settings.bundledModel);
+    // A model trained on this workspace is the most specific choice; the setting and the bundled model follow.
+    const dir = path.resolve(settings.trainedModel || settings.model || settings.bundledModel);
     const key = JSON.stringify([dir, settings.devices]);
     if (key === this.key && this.loading) return this.loading;
     this.key = key;

@@ -6,6 +6,8 @@ import type { Device } from '../core/session';
 export interface ServiceSettings {
   /** Model folder; empty means the bundled default. */
   readonly model: string;
+  /** The model "Train on Workspace" produced for this workspace; it wins over `model` until reverted. */
+  readonly trainedModel?: string;
   readonly bundledModel: string;
   readonly devices: Device[];
   readonly topK: number;
@@ -66,3 +68,77 @@ export const StatusRequest = new RequestType0<ModelStatus, void>('cloze/status')
 export const FillRequest = new RequestType<FillParams, FillResult | null, void>('cloze/fill');
 export const StatusNotification = new NotificationType<ModelStatus>('cloze/statusChanged');
 export const NoticeNotification = new NotificationType<Notice>('cloze/notice');
+
+// ---- Training ("Cloze: Train on Workspace")
+
+export interface TrainFilesParams {
+  /** Workspace folders (absolute paths): .gitignore rules and `exclude` apply below them. */
+  readonly folders: string[];
+  /** The files the editor's search found (files.exclude / search.exclude already applied); only these are used. */
+  readonly files: string[];
+  /** Extra gitignore-style patterns (cloze.train.exclude). */
+  readonly exclude: string[];
+}
+
+export interface TrainPreview {
+  readonly trainFiles: number;
+  readonly heldOutFiles: number;
+  readonly bytes: number;
+  /** Tokens with the current model's tokenizer. */
+  readonly tokens: number;
+  readonly skipped: { reason: string; count: number }[];
+  readonly model: string;
+}
+
+export interface TrainStartParams extends TrainFilesParams {
+  /** Where checkpoints, logs and the exported model live (the extension's workspace storage). */
+  readonly runDir: string;
+  /** Time budget; null trains until stopped. */
+  readonly minutes: number | null;
+  /** Continue the active model, or learn a new tokenizer and model from the workspace alone. */
+  readonly mode: 'continue' | 'fresh';
+  readonly resume: boolean;
+}
+
+export interface TrainScore {
+  readonly top1: number;
+  readonly top5: number;
+  readonly perplexity: number;
+  readonly loss: number;
+  readonly maskedTokens: number;
+}
+
+export interface TrainProgressEvent {
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly loss: number;
+  readonly lr: number;
+  readonly tokensPerSec: number;
+  readonly etaSec: number;
+}
+
+export interface TrainEvalEvent extends TrainScore {
+  readonly step: number;
+  readonly phase: 'before' | 'during' | 'after';
+}
+
+export interface TrainSummary {
+  readonly stopped: 'done' | 'time' | 'cancelled';
+  readonly step: number;
+  readonly totalSteps: number;
+  readonly before?: TrainScore;
+  readonly after?: TrainScore;
+  /** The exported model (absent when cancelled). */
+  readonly modelDir?: string;
+  readonly trainFiles: number;
+  readonly heldOutFiles: number;
+  readonly trainTokens: number;
+  readonly minutes: number;
+}
+
+export const TrainPreviewRequest = new RequestType<TrainFilesParams, TrainPreview, void>('cloze/train/preview');
+export const TrainStartRequest = new RequestType<TrainStartParams, TrainSummary, void>('cloze/train/start');
+export const TrainStopRequest = new RequestType0<boolean, void>('cloze/train/stop');
+export const TrainProgressNotification = new NotificationType<TrainProgressEvent>('cloze/train/progress');
+export const TrainEvalNotification = new NotificationType<TrainEvalEvent>('cloze/train/eval');
+export const TrainLogNotification = new NotificationType<string>('cloze/train/log');

@@ -7,7 +7,7 @@ import { ClozeError, errorText } from '../core/errors';
 import type { Batch } from './batch';
 import { checkpointExists, loadCheckpoint, saveCheckpoint, type DataCursor } from './checkpoint';
 import { BatchStream, MaskingCollator, defaultMaxMasked } from './collator';
-import { collectCorpus } from './corpus';
+import { collectCorpus, type Corpus } from './corpus';
 import { exportModel } from './export';
 import { importModel } from './import';
 import { EVAL_SEED, MaskedLmMetrics, type EvalResult } from './metrics';
@@ -32,6 +32,8 @@ export const DEFAULT_SCRATCH: ScratchSize = { layers: 2, hidden: 128, heads: 4, 
 export interface TrainOptions {
   /** Folders and files to train on. */
   readonly inputs: readonly string[];
+  /** Of the files found under `inputs`, use only these (absolute paths): lets an editor apply its own exclusions. */
+  readonly only?: readonly string[];
   /** Run folder: checkpoint.bin, train-log.jsonl, summary.json, and the exported model in model/. */
   readonly outDir: string;
   /** Continue training this Hugging Face model folder (BERT or RoBERTa); its tokenizer is used. */
@@ -120,6 +122,7 @@ export interface TrainResult {
 /** Everything that shapes the trajectory; saved in the checkpoint so a resume repeats it exactly. */
 export interface TrainPlan {
   readonly inputs: string[];
+  readonly only?: string[];
   readonly exclude: string[];
   readonly from: string | null;
   readonly tokenizerDir: string;
@@ -348,7 +351,7 @@ export const TOKENIZER_DIR = 'tokenizer';
 async function trainRunTokenizer(opts: TrainOptions, outDir: string, log: (m: string) => void): Promise<string> {
   const vocab = opts.vocab ?? 0;
   if (!Number.isInteger(vocab) || vocab < 300 || vocab > 30000) throw new ClozeError('training', `--vocab must be an integer from 300 to 30000 (the byte alphabet plus merges), not ${vocab}.`);
-  const corpus = await collectCorpus(opts.inputs, { exclude: opts.exclude });
+  const corpus = await gatherCorpus(opts.inputs, opts.exclude, opts.only);
   const split = splitFiles(corpus.files, { heldOutFraction: opts.heldOutFraction ?? 0.1 });
   if (split.train.length === 0) throw new ClozeError('training', `No text files to train a tokenizer on in ${opts.inputs.join(', ')}.`);
   const dir = path.join(outDir, TOKENIZER_DIR);
@@ -384,6 +387,7 @@ async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg:
   const total = opts.steps ?? (opts.minutes !== undefined ? 0 : DEFAULT_STEPS);
   let plan: TrainPlan = {
     inputs: opts.inputs.map((p) => path.resolve(p)),
+    ...(opts.only ? { only: opts.only.map((p) => path.resolve(p)).sort() } : {}),
     exclude: [...(opts.exclude ?? [])],
     from: opts.from ? path.resolve(opts.from) : null,
     tokenizerDir: tok.dir,
@@ -411,9 +415,19 @@ async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg:
   return { cfg, params, plan };
 }
 
+/** The corpus under `inputs`, narrowed to the `only` allow-list when one is given. */
+export async function gatherCorpus(inputs: readonly string[], exclude?: readonly string[], only?: readonly string[]): Promise<Corpus> {
+  const corpus = await collectCorpus(inputs, { exclude });
+  if (!only) return corpus;
+  const allowed = new Set(only.map((p) => path.resolve(p)));
+  const files = corpus.files.filter((f) => allowed.has(path.resolve(f.path)));
+  const dropped = corpus.files.filter((f) => !allowed.has(path.resolve(f.path))).map((f) => ({ path: f.path, reason: 'excluded by the editor (files.exclude / search.exclude)' }));
+  return { files, skipped: [...corpus.skipped, ...dropped] };
+}
+
 /** Collects, splits and packs the corpus of a plan, and fingerprints the training rows. */
 async function prepareData(plan: TrainPlan, tok: TrainTokenizer, log: (m: string) => void): Promise<Data> {
-  const corpus = await collectCorpus(plan.inputs, { exclude: plan.exclude });
+  const corpus = await gatherCorpus(plan.inputs, plan.exclude, plan.only);
   if (corpus.files.length === 0) {
     const why = corpus.skipped.slice(0, 5).map((s) => `${s.path}: ${s.reason}`).join('; ');
     throw new ClozeError('training', `No text files to train on in ${plan.inputs.join(', ')}${why ? ` (skipped: ${why})` : ''}. Point cloze train at folders of source code or prose.`);

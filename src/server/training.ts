@@ -1,0 +1,109 @@
+// "Train on Workspace" inside the service: preview the corpus, run the trainer with progress, stop it, report scores.
+import path from 'node:path';
+import { ClozeError } from '../core/errors';
+import { splitFiles } from '../train/split';
+import { gatherCorpus, train, type TrainEval, type TrainProgress } from '../train/trainer';
+import type { ModelHost } from './modelHost';
+import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainScore, TrainStartParams, TrainSummary } from './protocol';
+
+/** Vocabulary of a tokenizer learned from the workspace alone ("fresh" mode). */
+const FRESH_VOCAB = 8192;
+/** "Until stopped" still needs a horizon for the learning-rate schedule. */
+const UNTIL_STOPPED_MINUTES = 24 * 60;
+
+export interface TrainingEvents {
+  progress(e: TrainProgressEvent): void;
+  evaluation(e: TrainEvalEvent): void;
+  log(message: string): void;
+}
+
+function score(e: { top1: number; top5: number; perplexity: number; loss: number; maskedTokens: number } | undefined): TrainScore | undefined {
+  return e && { top1: e.top1, top5: e.top5, perplexity: e.perplexity, loss: e.loss, maskedTokens: e.maskedTokens };
+}
+
+/** Groups skip reasons by their head ("minified: longest line …" → "minified"). */
+function tally(reasons: readonly string[]): { reason: string; count: number }[] {
+  const counts = new Map<string, number>();
+  for (const r of reasons) {
+    const head = r.split(':')[0].trim();
+    counts.set(head, (counts.get(head) ?? 0) + 1);
+  }
+  return [...counts].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count);
+}
+
+export class TrainingHost {
+  private running: AbortController | undefined;
+
+  constructor(
+    private readonly host: ModelHost,
+    private readonly events: TrainingEvents,
+  ) {}
+
+  get active(): boolean {
+    return this.running !== undefined;
+  }
+
+  async preview(p: TrainFilesParams): Promise<TrainPreview> {
+    const engine = await this.host.ready();
+    if (!engine) throw new ClozeError('training', 'No model is loaded, so there is nothing to continue training. Select a model first.');
+    const corpus = await gatherCorpus(p.folders, p.exclude, p.files);
+    const split = splitFiles(corpus.files);
+    let tokens = 0;
+    let bytes = 0;
+    for (const f of corpus.files) {
+      bytes += f.bytes;
+      tokens += (await engine.tokenizer.encodeIds(f.text)).length;
+    }
+    const inEditorScope = new Set(p.files.map((f) => path.resolve(f)));
+    // Files the editor never offered (node_modules, files.exclude, …) are not news to the user; only report the rest.
+    const skipped = corpus.skipped.filter((s) => inEditorScope.has(path.resolve(s.path)));
+    return { trainFiles: split.train.length, heldOutFiles: split.heldOut.length, bytes, tokens, skipped: tally(skipped.map((s) => s.reason)), model: engine.info.name };
+  }
+
+  async start(p: TrainStartParams): Promise<TrainSummary> {
+    if (this.running) throw new ClozeError('training', 'A training run is already in progress. Stop it first ("Cloze: Stop Training").');
+    const engine = await this.host.ready();
+    if (!engine && p.mode === 'continue' && !p.resume) throw new ClozeError('training', 'No model is loaded to continue training. Select a model or choose a fresh model.');
+    const abort = new AbortController();
+    this.running = abort;
+    const started = Date.now();
+    try {
+      const result = await train({
+        inputs: p.folders,
+        only: p.files,
+        exclude: p.exclude,
+        outDir: p.runDir,
+        resume: p.resume,
+        ...(p.resume ? {} : p.mode === 'continue' ? { from: engine!.info.dir } : { vocab: FRESH_VOCAB }),
+        minutes: p.minutes ?? UNTIL_STOPPED_MINUTES,
+        signal: abort.signal,
+        evalEverySteps: 50,
+        evalBatches: 16,
+        checkpointEverySec: 30,
+        onProgress: (e: TrainProgress) => this.events.progress({ ...e }),
+        onEval: (e: TrainEval) => this.events.evaluation({ step: e.step, phase: e.phase, ...score(e)! }),
+        log: (m) => this.events.log(m),
+      });
+      return {
+        stopped: result.stopped,
+        step: result.step,
+        totalSteps: result.totalSteps,
+        before: score(result.before),
+        after: score(result.after),
+        modelDir: result.modelDir,
+        trainFiles: result.trainFiles,
+        heldOutFiles: result.heldOutFiles,
+        trainTokens: result.trainTokens,
+        minutes: (Date.now() - started) / 60000,
+      };
+    } finally {
+      this.running = undefined;
+    }
+  }
+
+  stop(): boolean {
+    if (!this.running) return false;
+    this.running.abort();
+    return true;
+  }
+}
