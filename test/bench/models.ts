@@ -2,9 +2,8 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { inferenceGraph } from '../../src/train/bert';
+import { exportModel } from '../../src/train/export';
 import { BertConfig, configFromHF, configToHF, initParams, paramCount } from '../../src/train/model';
-import { encodeModel } from '../../src/train/onnx/proto';
 import { Rng } from '../../src/train/rng';
 import { fixture, repoRoot } from '../paths';
 
@@ -36,6 +35,12 @@ export const RANDOM_BERT: BertConfig = {
   vocabSize: 6000, hidden: 256, layers: 4, heads: 4, intermediate: 1024, maxPositions: 512, typeVocabSize: 2,
   layerNormEps: 1e-12, positionOffset: 0, padTokenId: 0, initRange: 0.02, modelType: 'bert',
 };
+/**
+ * The same encoder with a bert-base-sized vocabulary head (30,522 rows; our own BPE tokenizers have 30,000): the head's
+ * share of the cost grows with the vocabulary. The fixture tokenizer only produces ids below 6,000, which is all a
+ * latency subject needs; its candidates are not words.
+ */
+export const RANDOM_BERT_BIG_VOCAB: BertConfig = { ...RANDOM_BERT, vocabSize: 30522 };
 const RANDOM_WINDOW = 256;
 const TOKENIZER_FILES = ['tokenizer.json', 'special_tokens_map.json', 'vocab.txt'];
 
@@ -59,50 +64,45 @@ async function link(from: string, to: string): Promise<void> {
   }
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  await fs.writeFile(file, JSON.stringify(value, null, 2) + '\n');
-}
-
-/** The fixture tokenizer's config with a length limit that matches the model (transformers.js truncates to it). */
-async function tokenizerConfig(maxLength: number): Promise<Record<string, unknown>> {
-  const src = JSON.parse(await fs.readFile(path.join(fixture('bert-tiny-wordpiece'), 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
-  return { ...src, model_max_length: maxLength };
+/**
+ * The fixture's tokenizer files with a length limit that matches the model: transformers.js truncates to
+ * model_max_length, and the fixture says 128.
+ */
+async function tokenizerFolder(maxLength: number): Promise<string> {
+  const src = fixture('bert-tiny-wordpiece');
+  const dir = path.join(modelsRoot, 'tokenizers', `bert-wordpiece-${maxLength}`);
+  await fs.mkdir(dir, { recursive: true });
+  for (const f of TOKENIZER_FILES) await fs.copyFile(path.join(src, f), path.join(dir, f));
+  const cfg = JSON.parse(await fs.readFile(path.join(src, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+  await fs.writeFile(path.join(dir, 'tokenizer_config.json'), JSON.stringify({ ...cfg, model_max_length: maxLength }, null, 2) + '\n');
+  return dir;
 }
 
 /**
- * Exports the random BERT twice from one set of weights: the full-logits graph (`onnx/model.onnx`, what Optimum and
- * transformers.js use) and the head-at-masks graph (`onnx/model_masked.onnx`). Cached by a hash of the config.
+ * Exports a random BERT with src/train/export.ts, masked variant included: `onnx/model_masked.onnx` (head at the
+ * masks, what our engine prefers) and `model.onnx` = `onnx/model.onnx` (full logits, what transformers.js loads).
+ * Cached by a hash of the config. A second folder links everything but the masked graph, so the engine can be made
+ * to run the full-logits graph too.
  */
-async function randomBert(log: (m: string) => void): Promise<BenchModel> {
-  const cfg = RANDOM_BERT;
-  const id = `bert-${cfg.layers}x${cfg.hidden}-random`;
+async function randomBert(cfg: BertConfig, log: (m: string) => void): Promise<BenchModel> {
+  const id = `bert-${cfg.layers}x${cfg.hidden}-v${cfg.vocabSize}-random`;
   const dir = path.join(modelsRoot, id);
   const fullDir = path.join(modelsRoot, `${id}-full`);
-  const stamp = createHash('sha256').update(JSON.stringify({ cfg, seed: 1, format: 2 })).digest('hex').slice(0, 16);
+  const stamp = createHash('sha256').update(JSON.stringify({ cfg, seed: 1, exporter: 'src/train/export.ts' })).digest('hex').slice(0, 16);
   const stampFile = path.join(dir, 'bench-stamp.txt');
   const fresh = (await exists(stampFile)) && (await fs.readFile(stampFile, 'utf8')) === stamp;
   if (!fresh) {
-    log(`Exporting a random ${cfg.layers}-layer × ${cfg.hidden} BERT (${cfg.maxPositions} positions) to ${path.relative(repoRoot, dir)} …`);
+    log(`Exporting a random ${cfg.layers}-layer × ${cfg.hidden} BERT, vocab ${cfg.vocabSize}, ${cfg.maxPositions} positions to ${path.relative(repoRoot, dir)} …`);
     await fs.rm(dir, { recursive: true, force: true });
-    const params = initParams(cfg, Rng.fromSeed(1).uniform());
-    // TODO(bench): switch to src/train/export.ts `exportModel(dir, cfg, params, tokenizerDir, { maskedVariant: true })`
-    // once it lands; until then the same graphs come straight from src/train/bert.ts, which that export wraps.
-    await fs.mkdir(path.join(dir, 'onnx'), { recursive: true });
-    await fs.writeFile(path.join(dir, 'onnx', 'model.onnx'), encodeModel(inferenceGraph(cfg, params).toProto()));
-    await fs.writeFile(path.join(dir, 'onnx', 'model_masked.onnx'), encodeModel(inferenceGraph(cfg, params, { maskedPositions: true }).toProto()));
-    await writeJson(path.join(dir, 'config.json'), { ...configToHF(cfg), _name_or_path: id });
-    await writeJson(path.join(dir, 'tokenizer_config.json'), await tokenizerConfig(cfg.maxPositions));
-    for (const f of TOKENIZER_FILES) await fs.copyFile(path.join(fixture('bert-tiny-wordpiece'), f), path.join(dir, f));
+    await exportModel(dir, cfg, initParams(cfg, Rng.fromSeed(1).uniform()), await tokenizerFolder(cfg.maxPositions), { maskedVariant: true });
     await fs.writeFile(stampFile, stamp);
   }
-  // The full-logits view for our engine: everything but the masked graph (the engine would prefer it).
   await fs.rm(fullDir, { recursive: true, force: true });
   for (const f of ['config.json', 'tokenizer_config.json', ...TOKENIZER_FILES]) await link(path.join(dir, f), path.join(fullDir, f));
-  await link(path.join(dir, 'onnx', 'model.onnx'), path.join(fullDir, 'model.onnx'));
+  await link(path.join(dir, 'model.onnx'), path.join(fullDir, 'model.onnx'));
   return {
     label: id,
-    description: `random BERT, ${cfg.layers} layers × ${cfg.hidden} hidden, ${cfg.heads} heads, FFN ${cfg.intermediate}, vocab ${cfg.vocabSize} (bert fixture's WordPiece), ${cfg.maxPositions} positions`,
+    description: `random BERT, ${cfg.layers} layers × ${cfg.hidden} hidden, ${cfg.heads} heads, FFN ${cfg.intermediate}, vocab ${cfg.vocabSize}, ${cfg.maxPositions} positions (bert fixture's WordPiece tokenizer)`,
     parameters: paramCount(cfg),
     windowTokens: RANDOM_WINDOW,
     maskedDir: dir,
@@ -130,8 +130,15 @@ async function bertFixture(): Promise<BenchModel> {
   };
 }
 
-/** Builds (or reuses) every benchmark model folder; the main subject first. */
-export async function prepareModels(log: (m: string) => void = () => undefined): Promise<BenchModel[]> {
+export type ModelSet = 'main' | 'all';
+
+/**
+ * Builds (or reuses) the benchmark model folders. `main`: the 256-token subject only. `all` adds the
+ * bert-base-sized vocabulary and the PyTorch-made fixture.
+ */
+export async function prepareModels(set: ModelSet, log: (m: string) => void = () => undefined): Promise<BenchModel[]> {
   await fs.mkdir(modelsRoot, { recursive: true });
-  return [await randomBert(log), await bertFixture()];
+  const main = await randomBert(RANDOM_BERT, log);
+  if (set === 'main') return [main];
+  return [main, await randomBert(RANDOM_BERT_BIG_VOCAB, log), await bertFixture()];
 }
