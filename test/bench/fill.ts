@@ -36,6 +36,11 @@ export interface CaseResult {
   /** Anchor time / this case's time (> 1: faster than transformers.js). */
   readonly speedupP50: number;
   readonly speedupP95: number;
+  /**
+   * Median over rounds of (anchor time / this case's time) within the same round: the two ran back to back, so
+   * load from other processes that drifts over seconds largely cancels.
+   */
+  readonly pairedSpeedup: number;
   /** For end-to-end cases: p50 minus the p50 of a bare session.run of the same graph (tokenize, window, feeds, top-k). */
   readonly overheadP50?: number;
 }
@@ -257,6 +262,7 @@ async function benchModel(m: BenchModel, opts: FillBenchOptions): Promise<ModelR
         ms: s,
         speedupP50: anchorStats.p50 / s.p50,
         speedupP95: anchorStats.p95 / s.p95,
+        pairedSpeedup: summarize(c.samples.map((v, r) => cases[0].samples[r] / v)).p50,
         ...(base !== undefined ? { overheadP50: s.p50 - base } : {}),
       };
     }),
@@ -273,13 +279,14 @@ export function printFill(result: FillBenchResult): void {
       ms(c.ms.mean),
       c.kind === 'anchor' ? 'anchor' : ratio(c.speedupP50),
       c.kind === 'anchor' ? 'anchor' : ratio(c.speedupP95),
+      c.kind === 'anchor' ? '' : ratio(c.pairedSpeedup),
       c.overheadP50 !== undefined ? ms(c.overheadP50) : '',
     ]);
     const failed = Object.entries(m.checks).filter(([, v]) => v === false).map(([k]) => k);
     printTable(
       `Fill latency, ms — ${m.model}: ${m.description}; ${m.windowTokens}-token window, mask at ${m.maskPosition}, top-${result.topK}, ` +
         `${result.threads} threads, ${result.runs} interleaved runs each` + (failed.length ? ` — CHECKS FAILED: ${failed.join(', ')}` : ''),
-      ['case', 'graph', 'p50', 'p95', 'mean', 'anchor/ours p50', 'anchor/ours p95', 'over session.run p50'],
+      ['case', 'graph', 'p50', 'p95', 'mean', 'anchor/ours p50', 'anchor/ours p95', 'paired median', 'over session.run p50'],
       rows,
       ['left', 'left'],
     );
@@ -295,7 +302,8 @@ export async function benchFill(models: readonly BenchModel[], opts: FillBenchOp
       '(head-at-masks graph where the model has one, and the full-logits graph) and by transformers.js\' fill-mask pipeline ' +
       '(onnx/model.onnx, dtype fp32). The text frames to exactly the window length with one mask in the middle; input ids are ' +
       'checked identical. Each round runs every case once, rotating the order; warm-up rounds are discarded. ' +
-      'Percentiles by linear interpolation. "session.run only" times a bare InferenceSession.run with prebuilt feeds.',
+      'Percentiles by linear interpolation; "paired median" is the median over rounds of anchor time / case time in the same round. ' +
+      '"session.run only" times a bare InferenceSession.run with prebuilt feeds.',
     runs: opts.runs,
     warmup: opts.warmup,
     threads: opts.threads,
