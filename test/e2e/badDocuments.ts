@@ -20,7 +20,8 @@ export function binaryBytes(): Buffer {
   const chunks: Buffer[] = [];
   for (let i = 0; i < 256; i++) chunks.push(noise.update(String(i)).copy().digest());
   const body = Buffer.concat(chunks);
-  return Buffer.concat([body.subarray(0, 8000), Buffer.from(' This program is free [MASK]. '), body.subarray(8000), Buffer.from([0, 0, 0])]);
+  const elfHeader = Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0]); // NULs up front, as in real binaries
+  return Buffer.concat([elfHeader, body.subarray(0, 8000), Buffer.from(' This program is free [MASK]. '), body.subarray(8000)]);
 }
 
 /** One line of minified JavaScript (about 200 KB) with a `[MASK]` in the middle. */
@@ -33,7 +34,7 @@ export function minifiedJs(): string {
 
 /** A single line of about 1 MB of prose with one `[MASK]` in the middle. */
 export function megabyteLine(): { text: string; maskOffset: number } {
-  const half = words(90_000).join(' ');
+  const half = words(60_000).join(' ');
   const text = `${half} This program is free [MASK]. ${half}`;
   return { text, maskOffset: text.indexOf('[MASK]') };
 }

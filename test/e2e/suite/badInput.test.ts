@@ -62,7 +62,9 @@ describe('Bad input leaves Cloze and the editor working', () => {
     }
     const pos = positionAfter(editor.document, '[MASK]');
     const items = await completionsAt(editor.document, pos, ']');
-    console.log(`    ${items.length} items`);
+    const cloze = items.filter((i) => /%/.test(i.detail ?? ''));
+    console.log(`    ${items.length} items (${cloze.length} from Cloze)`);
+    assert.deepStrictEqual(cloze.map(labelOf), [], 'Cloze predicted inside a binary file');
     await hoverTextAt(editor.document, pos.translate(0, -2));
     await assertStillFills();
   });

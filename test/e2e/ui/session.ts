@@ -73,6 +73,8 @@ async function start(): Promise<UiSession> {
   await page.goto(cs.workbenchUrl(workspace, devPath));
   const workbench = new Workbench(page);
   await workbench.ready();
+  // Tests start from a known state: the service up with the fixture model (the status bar then reads "name · device").
+  await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 120_000 });
   return {
     cs, browser, page, workbench, workspace,
     writeFile: (name, content) => {

@@ -14,18 +14,46 @@ export class Workbench {
    * Opens a file by its absolute path through "File: Open File…" (code-server's path dialog): unlike Quick Open it
    * does not depend on the file-search index having seen a file the test just wrote.
    */
-  async openFile(file: string): Promise<void> {
+  async openFile(file: string, focusText = true): Promise<void> {
     await this.runCommand('File: Open File...', true);
     const input = this.page.locator('.quick-input-widget input');
-    // The dialog fills in the current folder once it has listed it; typing earlier gets overwritten.
-    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor();
-    for (let i = 0; i < 50 && !(await input.inputValue()).endsWith('/'); i++) await this.page.waitForTimeout(100);
-    await input.fill(file);
-    for (let i = 0; i < 50 && (await input.inputValue()) !== file; i++) await this.page.waitForTimeout(100);
-    await this.page.keyboard.press('Enter');
-    await this.page.locator('.tab.active', { hasText: path.basename(file) }).waitFor();
+    const tab = this.page.locator('.tab.active', { hasText: path.basename(file) });
+    // The dialog writes the current folder into its input once it has listed it, which can overwrite a path typed
+    // earlier: type the path again until the file opens.
+    let opened = false;
+    for (let attempt = 0; attempt < 6 && !opened; attempt++) {
+      if (!(await input.isVisible())) await this.runCommand('File: Open File...', true);
+      await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor();
+      await input.fill(file);
+      await this.page.waitForTimeout(300);
+      if ((await input.inputValue()) !== file) continue;
+      await this.page.keyboard.press('Enter');
+      opened = await tab.waitFor({ timeout: 10_000 }).then(() => true, () => false);
+    }
+    if (!opened) throw new Error(`could not open ${file} with "File: Open File…"`);
     await this.quickInputClosed();
-    await this.editor().locator('.view-lines').click();
+    if (focusText) await this.editor().locator('.view-lines').click();
+  }
+
+  /** For a file VS Code shows as binary: "Open Anyway" in the text editor, as a user would. */
+  async openBinaryAsText(): Promise<void> {
+    const openAnyway = this.page.getByText('Open Anyway').first();
+    if (await openAnyway.waitFor({ timeout: 10_000 }).then(() => true, () => false)) await openAnyway.click();
+    const pickText = this.page.locator('.quick-input-list .monaco-list-row', { hasText: 'Text Editor' }).first();
+    if (await pickText.waitFor({ timeout: 5_000 }).then(() => true, () => false)) await pickText.click();
+    await this.editor().locator('.view-lines').waitFor();
+  }
+
+  /** Puts the cursor right after the first `needle` in the active editor, with the Find widget. */
+  async cursorAfter(needle: string): Promise<void> {
+    await this.page.keyboard.press('Control+F');
+    const find = this.page.locator('.find-widget.visible textarea').first();
+    await find.waitFor();
+    await find.fill(needle);
+    await this.page.locator('.find-widget.visible .matchesCount', { hasText: /\d+ of \d+/ }).waitFor();
+    await this.page.keyboard.press('Enter');
+    await this.page.keyboard.press('Escape');
+    await this.page.keyboard.press('ArrowRight');
   }
 
   /** Waits until the quick input (palette, Quick Open) is gone: keys sent while it fades out go nowhere. */
