@@ -5,7 +5,7 @@ import { Batch } from './batch';
 import { BertConfig, Params, paramShapes } from './model';
 import { Graph } from './onnx/graph';
 import { FloatDType, encodeModel } from './onnx/proto';
-import { BatchShape, IO, StepHyper, evalGraph, gradientGraph, trainLoopGraph } from './stepGraph';
+import { BatchShape, IO, StepHyper, adamwScalars, evalGraph, gradientGraph, trainLoopGraph } from './stepGraph';
 
 export type { StepHyper } from './stepGraph';
 
@@ -103,15 +103,12 @@ export class TrainStep {
     if (lrs.length !== k) throw new Error(`run got ${k} batches but ${lrs.length} learning rates`);
     batches.forEach((b) => checkBatch(b, this.shape));
 
-    const { beta1, beta2, weightDecay } = this.hyper;
-    const stepSize = new Float32Array(k);
-    const invSqrtBc2 = new Float32Array(k);
+    const updateScale = new Float32Array(k);
+    const epsHat = new Float32Array(k);
     const decay = new Float32Array(k);
     for (let i = 0; i < k; i++) {
-      const t = opt.step + i + 1;
-      stepSize[i] = lrs[i] / (1 - beta1 ** t);
-      invSqrtBc2[i] = 1 / Math.sqrt(1 - beta2 ** t);
-      decay[i] = 1 - lrs[i] * weightDecay;
+      const s = adamwScalars(opt.step + i + 1, lrs[i], this.hyper);
+      [updateScale[i], epsHat[i], decay[i]] = [s.updateScale, s.epsHat, s.decay];
     }
     const { batch, seq, maxMasked } = this.shape;
     const feeds: Record<string, ort.Tensor> = {
@@ -120,8 +117,8 @@ export class TrainStep {
       [IO.attentionMask]: stack(batches, 'attentionMask', [batch, seq]),
       [IO.maskedPositions]: stack(batches, 'maskedPositions', [maxMasked]),
       [IO.labels]: stack(batches, 'labels', [maxMasked]),
-      [IO.stepSize]: new ort.Tensor('float32', stepSize, [k]),
-      [IO.invSqrtBc2]: new ort.Tensor('float32', invSqrtBc2, [k]),
+      [IO.updateScale]: new ort.Tensor('float32', updateScale, [k]),
+      [IO.epsHat]: new ort.Tensor('float32', epsHat, [k]),
       [IO.decay]: new ort.Tensor('float32', decay, [k]),
     };
     tensorsOf(params, this.shapes, 'parameter', IO.param, feeds);

@@ -39,8 +39,8 @@ export const IO = {
   maskedPositions: 'masked_positions',
   labels: 'labels',
   steps: 'steps',
-  stepSize: 'step_size',
-  invSqrtBc2: 'inv_sqrt_bias_correction2',
+  updateScale: 'update_scale',
+  epsHat: 'eps_hat',
   decay: 'decay',
   param: (name: string) => `param.${name}`,
   m: (name: string) => `adam_m.${name}`,
@@ -96,11 +96,17 @@ function requireGrad(grads: Map<Value, Value | undefined>, p: ParamValues, name:
 /**
  * K train steps in one ONNX Loop, so parameters and Adam moments cross the JS boundary once per K steps.
  * Inputs: `steps` (int64 scalar K), params / moments (float32, loop-carried), each batch field stacked on a leading
- * axis of length K, and per-step AdamW scalars [K]: step_size = lr / (1 − β1^t), inv_sqrt_bias_correction2 =
- * 1 / √(1 − β2^t), decay = 1 − lr · weightDecay. Outputs: final params / moments, losses [K], grad_norms [K]
- * (global L2 norm before clipping). AdamW as torch.optim.AdamW; weight decay applies to matrices (embeddings and
- * Linear weights), not to biases and LayerNorm parameters.
+ * axis of length K, and per-step AdamW scalars [K] for step t with rate lr: update_scale = lr·√(1−β2^t)/(1−β1^t),
+ * eps_hat = eps·√(1−β2^t), decay = 1 − lr·weightDecay (see adamwScalars). Outputs: final params / moments,
+ * losses [K], grad_norms [K] (global L2 norm before clipping). The update is torch.optim.AdamW's, rearranged:
+ * p ← p·decay − update_scale · m / (√v + eps_hat). Weight decay applies to matrices (embeddings and Linear
+ * weights), not to biases and LayerNorm parameters.
  */
+export function adamwScalars(step: number, lr: number, h: StepHyper): { updateScale: number; epsHat: number; decay: number } {
+  const sqrtBc2 = Math.sqrt(1 - h.beta2 ** step);
+  return { updateScale: (lr * sqrtBc2) / (1 - h.beta1 ** step), epsHat: h.eps * sqrtBc2, decay: 1 - lr * h.weightDecay };
+}
+
 export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHyper): Graph {
   const g = new Graph('cloze_mlm_train_loop');
   const shapes = paramShapes(cfg);
@@ -113,8 +119,8 @@ export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHy
   };
   const batches = declareBatch(g, shape, ['steps']);
   const perStep = {
-    stepSize: g.input(IO.stepSize, 'float32', ['steps']),
-    invSqrtBc2: g.input(IO.invSqrtBc2, 'float32', ['steps']),
+    updateScale: g.input(IO.updateScale, 'float32', ['steps']),
+    epsHat: g.input(IO.epsHat, 'float32', ['steps']),
     decay: g.input(IO.decay, 'float32', ['steps']),
   };
 
@@ -143,25 +149,28 @@ export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHy
   const update = body.scope('adamw', () => {
     const sq = gs.map((gr) => body.op('ReduceSumSquare', [gr], { keepdims: attr.int(0) }));
     const gradNorm = body.op('Sqrt', [body.op('Sum', sq)]);
-    let clipped = gs;
+    // The clip factor c is folded into the moment coefficients (m gets (1−β1)·c·g, v gets (1−β2)·c²·g²), and the
+    // bias corrections into two per-step scalars, so each parameter sees as few elementwise passes as possible.
+    let k1 = t.c(1 - hyper.beta1);
+    let k2 = t.c(1 - hyper.beta2);
     if (hyper.clipNorm > 0 && Number.isFinite(hyper.clipNorm)) {
       // torch.nn.utils.clip_grad_norm_: scale by min(1, max_norm / (norm + 1e-6)).
       const ratio = body.op('Div', [t.c(hyper.clipNorm), body.op('Add', [gradNorm, t.c(1e-6)])]);
       const factor = body.op('Min', [ratio, t.c(1)]);
-      clipped = gs.map((gr) => body.op('Mul', [gr, factor]));
+      k1 = body.op('Mul', [k1, factor]);
+      k2 = body.op('Mul', [k2, body.op('Mul', [factor, factor])]);
     }
-    const stepSize = pick(perStep.stepSize);
-    const invSqrtBc2 = pick(perStep.invSqrtBc2);
+    const updateScale = pick(perStep.updateScale);
+    const epsHat = pick(perStep.epsHat);
     const decay = pick(perStep.decay);
     const out = names.map((n, i) => {
-      const gr = clipped[i];
-      const m = body.op('Add', [body.op('Mul', [carried.m[i], t.c(hyper.beta1)]), body.op('Mul', [gr, t.c(1 - hyper.beta1)])]);
-      const v = body.op('Add', [body.op('Mul', [carried.v[i], t.c(hyper.beta2)]), body.op('Mul', [body.op('Mul', [gr, gr]), t.c(1 - hyper.beta2)])]);
-      const denom = body.op('Add', [body.op('Mul', [body.op('Sqrt', [v]), invSqrtBc2]), t.c(hyper.eps)]);
+      const gr = gs[i];
+      const m = body.op('Add', [body.op('Mul', [carried.m[i], t.c(hyper.beta1)]), body.op('Mul', [gr, k1])]);
+      const v = body.op('Add', [body.op('Mul', [carried.v[i], t.c(hyper.beta2)]), body.op('Mul', [body.op('Mul', [gr, gr]), k2])]);
+      const step = body.op('Mul', [body.op('Div', [m, body.op('Add', [body.op('Sqrt', [v]), epsHat])]), updateScale]);
       const decays = shapes.get(n)!.length >= 2 && hyper.weightDecay !== 0;
       const base = decays ? body.op('Mul', [carried.p[i], decay]) : carried.p[i];
-      const p2 = body.op('Sub', [base, body.op('Mul', [body.op('Div', [m, denom]), stepSize])]);
-      return { p: p2, m, v };
+      return { p: body.op('Sub', [base, step]), m, v };
     });
     return { gradNorm, out };
   });

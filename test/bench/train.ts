@@ -1,10 +1,8 @@
 // Training-throughput benchmark: our ONNX train step (1 step per call, and K = 8 in a Loop) on a 4-layer/256-hidden
 // BERT, next to the machine's MatMul peak measured in the same run and, where Debian's python3-torch is installed,
 // PyTorch eager on the same model and batch.
-import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import * as ort from 'onnxruntime-node';
 import { Batch } from '../../src/train/batch';
 import { BertConfig, initParams, paramCount } from '../../src/train/model';
@@ -55,10 +53,13 @@ function stepFlops(): number {
   return 3 * (tokens * L * perTokenLayer + head);
 }
 
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[s.length >> 1] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
 
-/** Best-of-N GFLOP/s of a 2048³ float32 MatMul in onnxruntime-node with the benchmark's thread count. */
-async function matmulPeak(): Promise<number> {
+/** A 2048³ float32 MatMul in onnxruntime-node with the benchmark's thread count: one call is one peak sample. */
+async function matmulPeakProbe(): Promise<{ sample: () => Promise<number>; release: () => Promise<void> }> {
   const n = 2048;
   const g = new Graph('matmul_peak');
   const a = g.input('a', 'float32', [n, n]);
@@ -70,19 +71,19 @@ async function matmulPeak(): Promise<number> {
     a: new ort.Tensor('float32', Float32Array.from({ length: n * n }, r), [n, n]),
     b: new ort.Tensor('float32', Float32Array.from({ length: n * n }, r), [n, n]),
   };
-  let best = Infinity;
-  for (let i = 0; i < 6; i++) {
-    const t0 = performance.now();
-    await s.run(feeds);
-    best = Math.min(best, performance.now() - t0);
-  }
-  await s.release();
-  return (2 * n ** 3) / (best / 1000) / 1e9;
+  await s.run(feeds);
+  return {
+    sample: async () => {
+      const t0 = performance.now();
+      await s.run(feeds);
+      return (2 * n ** 3) / ((performance.now() - t0) / 1000) / 1e9;
+    },
+    release: () => s.release(),
+  };
 }
 
-interface OrtResult { stepsPerCall: number; createMs: number; firstCallMs: number; medianStepMs: number; bestStepMs: number; tokensPerSecond: number; gflops: number; lossFirst: number; lossLast: number }
-
-async function ortTraining(stepsPerCall: number, calls: number): Promise<OrtResult> {
+/** Our train step with `stepsPerCall` steps per session call; one sample is one call's time per step. */
+async function ortProbe(stepsPerCall: number): Promise<{ createMs: number; firstCallMs: number; sample: () => Promise<number>; losses: number[]; release: () => Promise<void> }> {
   const r = rng(7);
   const batches = Array.from({ length: 8 }, () => syntheticBatch(r));
   const t0 = performance.now();
@@ -90,40 +91,25 @@ async function ortTraining(stepsPerCall: number, calls: number): Promise<OrtResu
   const createMs = performance.now() - t0;
   const params = initParams(MODEL, rng(11));
   const opt = createOptimizerState(MODEL);
-  const perStep: number[] = [];
   const losses: number[] = [];
-  let firstCallMs = 0;
-  for (let c = 0; c <= calls; c++) {
-    const chunk = Array.from({ length: stepsPerCall }, (_, i) => batches[(c * stepsPerCall + i) % batches.length]);
+  let call = 0;
+  const sample = async () => {
+    const chunk = Array.from({ length: stepsPerCall }, (_, i) => batches[(call * stepsPerCall + i) % batches.length]);
+    call++;
     const a = performance.now();
     const out = await step.run(params, opt, chunk, chunk.map(() => 1e-3));
-    const ms = performance.now() - a;
-    if (c === 0) firstCallMs = ms; // session warm-up: not counted
-    else perStep.push(ms / stepsPerCall);
     losses.push(...out.losses);
-  }
-  await step.release();
-  const med = median(perStep);
-  const tokens = SHAPE.batch * SHAPE.seq;
-  return {
-    stepsPerCall, createMs, firstCallMs, medianStepMs: med, bestStepMs: Math.min(...perStep),
-    tokensPerSecond: tokens / (med / 1000), gflops: stepFlops() / (med / 1000) / 1e9,
-    lossFirst: losses[0], lossLast: losses[losses.length - 1],
+    return (performance.now() - a) / stepsPerCall;
   };
+  const firstCallMs = await sample(); // session warm-up: reported, not counted
+  return { createMs, firstCallMs, sample, losses, release: () => step.release() };
 }
 
-/** The same model and batch in PyTorch eager (AdamW, clipping), via Debian's python3-torch when present. */
-function torchTraining(steps: number): { medianStepMs: number; tokensPerSecond: number; gflops: number; version: string } | { skipped: string } {
-  const python = '/usr/bin/python3';
-  const probe = spawnSync(python, ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
-  if (probe.status !== 0) return { skipped: 'python3-torch is not installed (apt-get install python3-torch)' };
-  const dir = mkdtempSync(path.join(tmpdir(), 'cloze-bench-'));
-  const script = path.join(dir, 'torch_train.py');
-  const { hidden: H, intermediate: F, layers: L, heads: NH, vocabSize: V, maxPositions: P } = MODEL;
-  writeFileSync(script, `
-import json, math, time, torch
+/** The same model, batch and optimizer in PyTorch eager, as a worker that runs one step per request. */
+const TORCH_WORKER = `
+import json, math, sys, time, torch
 torch.set_num_threads(${THREADS}); torch.manual_seed(0)
-H, F, L, NH, V, P, B, S, M = ${H}, ${F}, ${L}, ${NH}, ${V}, ${P}, ${SHAPE.batch}, ${SHAPE.seq}, ${SHAPE.maxMasked}
+H, F, L, NH, V, P, B, S, M = ${MODEL.hidden}, ${MODEL.intermediate}, ${MODEL.layers}, ${MODEL.heads}, ${MODEL.vocabSize}, ${MODEL.maxPositions}, ${SHAPE.batch}, ${SHAPE.seq}, ${SHAPE.maxMasked}
 nn = torch.nn
 class Layer(nn.Module):
     def __init__(s):
@@ -141,7 +127,7 @@ class Bert(nn.Module):
         s.dense, s.hln, s.bias = nn.Linear(H, H), nn.LayerNorm(H, eps=1e-12), nn.Parameter(torch.zeros(V))
     def forward(s, ids, mask, pos, labels):
         x = s.ln(s.word(ids) + s.pos.weight[:S] + s.typ.weight[0])
-        bias = ((1.0 - mask[:, None, None, :].float()) * -3.4e38)
+        bias = (1.0 - mask[:, None, None, :].float()) * -3.4e38
         for l in s.layers: x = l(x, bias)
         h = x.reshape(B * S, H)[pos]
         logits = s.hln(nn.functional.gelu(s.dense(h))) @ s.word.weight.t() + s.bias
@@ -150,51 +136,99 @@ m = Bert(); opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)
 g = torch.Generator().manual_seed(1)
 ids = torch.randint(5, V, (B, S), generator=g); mask = torch.ones(B, S, dtype=torch.long)
 pos = torch.randperm(B * S, generator=g)[:M]; labels = ids.reshape(-1)[pos]
-times = []
-for i in range(${steps} + 2):
+print(json.dumps({"version": torch.__version__}), flush=True)
+for line in sys.stdin:
     t0 = time.perf_counter(); opt.zero_grad(); loss = m(ids, mask, pos, labels); loss.backward()
-    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step(); times.append(time.perf_counter() - t0)
-times = sorted(times[2:])
-print(json.dumps({"median_ms": times[len(times) // 2] * 1000, "version": torch.__version__}))
-`);
-  const out = spawnSync(python, [script], { encoding: 'utf8', timeout: 600_000 });
-  rmSync(dir, { recursive: true, force: true });
-  if (out.status !== 0) return { skipped: `PyTorch run failed: ${out.stderr.trim().split('\n').pop()}` };
-  const res = JSON.parse(out.stdout.trim().split('\n').pop()!) as { median_ms: number; version: string };
-  const tokens = SHAPE.batch * SHAPE.seq;
-  return { medianStepMs: res.median_ms, tokensPerSecond: tokens / (res.median_ms / 1000), gflops: stepFlops() / (res.median_ms / 1000) / 1e9, version: res.version };
+    torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
+    print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "loss": loss.item()}), flush=True)
+`;
+
+async function torchProbe(): Promise<{ version: string; sample: () => Promise<number>; release: () => Promise<void> } | { skipped: string }> {
+  const python = '/usr/bin/python3';
+  if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
+    return { skipped: 'python3-torch is not installed (apt-get install python3-torch)' };
+  }
+  const child = spawn(python, ['-c', TORCH_WORKER], { stdio: ['pipe', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const next = async (): Promise<Record<string, unknown>> => {
+    const r = await lines.next();
+    if (r.done) throw new Error(`PyTorch worker exited: ${stderr.trim().split('\n').pop()}`);
+    return JSON.parse(r.value) as Record<string, unknown>;
+  };
+  try {
+    const { version } = await next();
+    const sample = async () => {
+      child.stdin.write('step\n');
+      return (await next()).ms as number;
+    };
+    await sample(); // warm-up
+    return { version: String(version), sample, release: async () => { child.stdin.end(); child.kill(); } };
+  } catch (e) {
+    child.kill();
+    return { skipped: `PyTorch worker failed: ${(e as Error).message}` };
+  }
 }
 
-/** Runs the training benchmark, prints a table and returns the numbers (JSON-able). */
-export async function benchTraining(): Promise<object> {
-  const peak = await matmulPeak();
-  const single = await ortTraining(1, 10);
-  const loop = await ortTraining(8, 3);
-  const torch = torchTraining(10);
+/**
+ * Runs the training benchmark, prints a table and returns the numbers (JSON-able). Each round takes one sample of
+ * every contestant in turn (MatMul peak, our step at 1 and at K = 8 steps per call, PyTorch), so their ratios hold
+ * even while other work shares the machine; medians over the rounds are reported.
+ */
+export async function benchTraining(opts: { rounds?: number } = {}): Promise<object> {
+  const rounds = opts.rounds ?? 8;
+  const peakProbe = await matmulPeakProbe();
+  const single = await ortProbe(1);
+  const loop = await ortProbe(8);
+  const torch = await torchProbe();
+  const samples = { peak: [] as number[], single: [] as number[], loop: [] as number[], torch: [] as number[] };
+  for (let r = 0; r < rounds; r++) {
+    samples.peak.push(await peakProbe.sample());
+    samples.single.push(await single.sample());
+    samples.loop.push(await loop.sample());
+    if (!('skipped' in torch)) samples.torch.push(await torch.sample());
+  }
+  await Promise.all([peakProbe.release(), single.release(), loop.release(), 'skipped' in torch ? undefined : torch.release()]);
+
+  const tokens = SHAPE.batch * SHAPE.seq;
+  const flops = stepFlops();
+  const peak = median(samples.peak);
+  const summary = (ms: number[]) => {
+    const med = median(ms);
+    return { medianStepMs: med, bestStepMs: Math.min(...ms), tokensPerSecond: tokens / (med / 1000), gflops: flops / (med / 1000) / 1e9, ofPeak: flops / (med / 1000) / 1e9 / peak };
+  };
+  const ortSingle = { ...summary(samples.single), createMs: single.createMs, firstCallMs: single.firstCallMs };
+  const ortLoop = { ...summary(samples.loop), createMs: loop.createMs, firstCallMs: loop.firstCallMs };
+  const torchResult = 'skipped' in torch ? torch : { ...summary(samples.torch), version: torch.version };
+
   const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
-  const rows: [string, string, string, string, string][] = [
-    ['', 'step (median)', 'tokens/s', 'GFLOP/s', '% of MatMul peak'],
-    ['ORT train step, 1 step per call', `${fmt(single.medianStepMs)} ms`, fmt(single.tokensPerSecond), fmt(single.gflops, 1), `${fmt((100 * single.gflops) / peak)}%`],
-    ['ORT train step, K = 8 in a Loop', `${fmt(loop.medianStepMs)} ms`, fmt(loop.tokensPerSecond), fmt(loop.gflops, 1), `${fmt((100 * loop.gflops) / peak)}%`],
-    'skipped' in torch
-      ? ['PyTorch eager', torch.skipped, '', '', '']
-      : [`PyTorch ${torch.version} eager`, `${fmt(torch.medianStepMs)} ms`, fmt(torch.tokensPerSecond), fmt(torch.gflops, 1), `${fmt((100 * torch.gflops) / peak)}%`],
-    ['prototype (DESIGN.md §4)', '', `${fmt(PROTOTYPE.tokensPerSecond)} / ${fmt(PROTOTYPE.tokensPerSecondLoop8)} (K=8)`, '', ''],
-    ['MatMul 2048³ peak', '', '', fmt(peak, 1), '100%'],
+  const row = (name: string, x: { medianStepMs: number; tokensPerSecond: number; gflops: number; ofPeak: number }): string[] =>
+    [name, `${fmt(x.medianStepMs)} ms`, fmt(x.tokensPerSecond), fmt(x.gflops, 1), `${fmt(100 * x.ofPeak)}%`];
+  const rows: string[][] = [
+    ['', 'step (median)', 'tokens/s', 'GFLOP/s', 'of MatMul peak'],
+    row('ORT train step, 1 step per call', ortSingle),
+    row('ORT train step, K = 8 in a Loop', ortLoop),
+    'skipped' in torchResult ? ['PyTorch eager', torchResult.skipped, '', '', ''] : row(`PyTorch ${torchResult.version} eager`, torchResult),
+    ['MatMul 2048³ (peak)', '', '', fmt(peak, 1), '100%'],
+    ['prototype, same model (DESIGN.md §4)', '', `${fmt(PROTOTYPE.tokensPerSecond)} / ${fmt(PROTOTYPE.tokensPerSecondLoop8)} K=8`, '', ''],
   ];
-  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => r[i].length)));
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
   console.log(`\nTraining throughput: ${MODEL.layers} layers, hidden ${MODEL.hidden}, ${MODEL.heads} heads, FFN ${MODEL.intermediate}, vocab ${MODEL.vocabSize} ` +
-    `(${fmt(paramCount(MODEL))} params), batch ${SHAPE.batch} × ${SHAPE.seq}, ${SHAPE.maxMasked} masked, ${THREADS} threads, ${fmt(stepFlops() / 1e9, 1)} GFLOP/step`);
+    `(${fmt(paramCount(MODEL))} params), batch ${SHAPE.batch} × ${SHAPE.seq}, ${SHAPE.maxMasked} masked, ${THREADS} threads, ` +
+    `${fmt(flops / 1e9, 1)} GFLOP/step; medians of ${rounds} interleaved rounds`);
   for (const r of rows) console.log('  ' + r.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  '));
-  const speedup = 'skipped' in torch ? undefined : loop.tokensPerSecond / torch.tokensPerSecond;
-  if (speedup !== undefined) console.log(`  speed-up over PyTorch eager: ${fmt(single.tokensPerSecond / (torch as { tokensPerSecond: number }).tokensPerSecond, 2)}× (1 step/call), ${fmt(speedup, 2)}× (K = 8)`);
+  const vsTorch = 'skipped' in torchResult ? null : { single: ortSingle.tokensPerSecond / torchResult.tokensPerSecond, loop8: ortLoop.tokensPerSecond / torchResult.tokensPerSecond };
+  if (vsTorch) console.log(`  vs PyTorch eager: ${fmt(vsTorch.single, 2)}× (1 step per call), ${fmt(vsTorch.loop8, 2)}× (K = 8)`);
+  console.log(`  session create ${fmt(single.createMs)} / ${fmt(loop.createMs)} ms, first call ${fmt(single.firstCallMs)} / ${fmt(loop.firstCallMs)} ms per step (K = 1 / 8)`);
   return {
-    model: MODEL, shape: SHAPE, threads: THREADS, gflopPerStep: stepFlops() / 1e9, matmulPeakGflops: peak,
-    ort: { single, loop8: loop }, torch, prototype: PROTOTYPE,
-    ratios: { loopVsPeak: loop.gflops / peak, singleVsPeak: single.gflops / peak, loopVsTorch: speedup ?? null },
+    model: MODEL, shape: SHAPE, threads: THREADS, rounds, gflopPerStep: flops / 1e9, matmulPeakGflops: peak,
+    ort: { single: ortSingle, loop8: ortLoop }, torch: torchResult, prototype: PROTOTYPE,
+    ratios: { loop8OfPeak: ortLoop.ofPeak, singleOfPeak: ortSingle.ofPeak, vsTorch },
+    samples,
   };
 }
 
-if (require.main === module && existsSync(__filename)) {
+if (require.main === module) {
   benchTraining().then((r) => console.log(JSON.stringify(r, null, 2)), (e) => { console.error(e); process.exitCode = 1; });
 }
