@@ -67,7 +67,7 @@ async function main(): Promise<void> {
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
   if (args.only === 'train' || (!args.only && !args.quick)) {
     log('training throughput …');
-    results.train = await benchTraining({ rounds: args.runs ?? (args.quick ? 2 : undefined) });
+    results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
     log('training throughput skipped in --quick (npm run bench -- --only train [--quick])');
   }
