@@ -136,14 +136,16 @@ m = Bert(); opt = torch.optim.AdamW(m.parameters(), lr=1e-3, weight_decay=0.01)
 g = torch.Generator().manual_seed(1)
 ids = torch.randint(5, V, (B, S), generator=g); mask = torch.ones(B, S, dtype=torch.long)
 pos = torch.randperm(B * S, generator=g)[:M]; labels = ids.reshape(-1)[pos]
-print(json.dumps({"version": torch.__version__}), flush=True)
+libs = ' '.join({l.split()[-1] for l in open('/proc/self/maps') if 'blas' in l or 'mkl' in l})
+blas = 'OpenBLAS' if 'openblas' in libs else 'MKL' if 'mkl' in libs else 'reference BLAS (install libopenblas0)' if '/blas/' in libs else 'BLAS unknown'
+print(json.dumps({"version": torch.__version__, "blas": blas}), flush=True)
 for line in sys.stdin:
     t0 = time.perf_counter(); opt.zero_grad(); loss = m(ids, mask, pos, labels); loss.backward()
     torch.nn.utils.clip_grad_norm_(m.parameters(), 1.0); opt.step()
     print(json.dumps({"ms": (time.perf_counter() - t0) * 1000, "loss": loss.item()}), flush=True)
 `;
 
-async function torchProbe(): Promise<{ version: string; sample: () => Promise<number>; release: () => Promise<void> } | { skipped: string }> {
+async function torchProbe(): Promise<{ version: string; blas: string; sample: () => Promise<number>; release: () => Promise<void> } | { skipped: string }> {
   const python = '/usr/bin/python3';
   if (spawnSync(python, ['-c', 'import torch'], { encoding: 'utf8' }).status !== 0) {
     return { skipped: 'python3-torch is not installed (apt-get install python3-torch)' };
@@ -158,13 +160,13 @@ async function torchProbe(): Promise<{ version: string; sample: () => Promise<nu
     return JSON.parse(r.value) as Record<string, unknown>;
   };
   try {
-    const { version } = await next();
+    const { version, blas } = await next();
     const sample = async () => {
       child.stdin.write('step\n');
       return (await next()).ms as number;
     };
-    await sample(); // warm-up
-    return { version: String(version), sample, release: async () => { child.stdin.end(); child.kill(); } };
+    for (let i = 0; i < 3; i++) await sample(); // warm-up: the first steps are several times slower
+    return { version: String(version), blas: String(blas), sample, release: async () => { child.stdin.end(); child.kill(); } };
   } catch (e) {
     child.kill();
     return { skipped: `PyTorch worker failed: ${(e as Error).message}` };
@@ -200,7 +202,7 @@ export async function benchTraining(opts: { rounds?: number } = {}): Promise<obj
   };
   const ortSingle = { ...summary(samples.single), createMs: single.createMs, firstCallMs: single.firstCallMs };
   const ortLoop = { ...summary(samples.loop), createMs: loop.createMs, firstCallMs: loop.firstCallMs };
-  const torchResult = 'skipped' in torch ? torch : { ...summary(samples.torch), version: torch.version };
+  const torchResult = 'skipped' in torch ? torch : { ...summary(samples.torch), version: torch.version, blas: torch.blas };
 
   const fmt = (n: number, d = 0) => n.toLocaleString('en-US', { maximumFractionDigits: d, minimumFractionDigits: d });
   const row = (name: string, x: { medianStepMs: number; tokensPerSecond: number; gflops: number; ofPeak: number }): string[] =>
@@ -209,7 +211,7 @@ export async function benchTraining(opts: { rounds?: number } = {}): Promise<obj
     ['', 'step (median)', 'tokens/s', 'GFLOP/s', 'of MatMul peak'],
     row('ORT train step, 1 step per call', ortSingle),
     row('ORT train step, K = 8 in a Loop', ortLoop),
-    'skipped' in torchResult ? ['PyTorch eager', torchResult.skipped, '', '', ''] : row(`PyTorch ${torchResult.version} eager`, torchResult),
+    'skipped' in torchResult ? ['PyTorch eager', torchResult.skipped, '', '', ''] : row(`PyTorch ${torchResult.version} eager (${torchResult.blas || 'BLAS unknown'})`, torchResult),
     ['MatMul 2048³ (peak)', '', '', fmt(peak, 1), '100%'],
     ['prototype, same model (DESIGN.md §4)', '', `${fmt(PROTOTYPE.tokensPerSecond)} / ${fmt(PROTOTYPE.tokensPerSecondLoop8)} K=8`, '', ''],
   ];
