@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inferenceGraph } from './bert';
 import { BertConfig, Params, configToHF } from './model';
 import { encodeModel } from './onnx/proto';
+import { ClozeError } from '../core/errors';
 
 /** Tokenizer files copied when present (the first three are what the engine and transformers.js read). */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
@@ -36,7 +37,7 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  * - the tokenizer files of `tokenizerDir` (tokenizer.json is required).
  */
 export async function exportModel(dir: string, cfg: BertConfig, params: Params, tokenizerDir: string, opts: ExportOptions = {}): Promise<void> {
-  if (!existsSync(path.join(tokenizerDir, 'tokenizer.json'))) throw new Error(`${tokenizerDir} has no tokenizer.json to export with the model`);
+  if (!existsSync(path.join(tokenizerDir, 'tokenizer.json'))) throw new ClozeError('tokenizer', `${tokenizerDir} has no tokenizer.json to export with the model; pass the folder of the tokenizer the model was trained with.`);
   await mkdir(path.join(dir, 'onnx'), { recursive: true });
 
   const model = encodeModel(inferenceGraph(cfg, params).toProto());

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
+import { ClozeError, errorText } from '../core/errors';
 import { decodeModel, floatTensorData, onnx } from './onnx/proto';
 
 /** Model prefixes of Hugging Face parameter names, and head names that differ from BERT's. */
@@ -29,7 +30,7 @@ export function modelFile(dir: string): string {
     const p = path.join(dir, f);
     if (existsSync(p)) return p;
   }
-  throw new Error(`${dir}: no model.onnx or onnx/model.onnx`);
+  throw new ClozeError('model-missing', `${dir} has no model.onnx or onnx/model.onnx; pick a Hugging Face layout model folder.`);
 }
 
 /**
@@ -38,23 +39,36 @@ export function modelFile(dir: string): string {
  * bias added to its MatMul's output; the decoder must be tied to the word embeddings (MatMul by their Transpose).
  */
 export async function importModel(dir: string): Promise<{ config: BertConfig; params: Params }> {
-  const config = configFromHF(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as object);
-  const model = decodeModel(await readFile(modelFile(dir)));
+  let config: BertConfig;
+  try {
+    config = configFromHF(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as object);
+  } catch (e) {
+    const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    throw new ClozeError(missing ? 'model-missing' : 'model-corrupt', missing
+      ? `${dir} has no config.json; pick a Hugging Face layout model folder.`
+      : `${dir}/config.json cannot be used to continue training: ${errorText(e)}`);
+  }
+  const file = modelFile(dir);
+  let model: onnx.ModelProto;
+  try {
+    model = decodeModel(await readFile(file));
+  } catch (e) {
+    throw new ClozeError('model-corrupt', `${file} is not a readable ONNX model; re-export or re-download it.`, errorText(e));
+  }
   const params = paramsFromGraph(model.graph, dir);
-  const shapes = paramShapes(config);
   const out: Params = new Map();
-  for (const [name, shape] of shapes) {
+  for (const [name, shape] of paramShapes(config)) {
     const data = params.get(name);
-    if (!data) throw new Error(`${dir}: model.onnx has no weights for ${name}`);
+    if (!data) throw new ClozeError('model-corrupt', `${file} has no weights for ${name}; only BERT / RoBERTa masked-LM exports can be trained further.`);
     const expected = shape.reduce((a, b) => a * b, 1);
-    if (data.length !== expected) throw new Error(`${dir}: ${name} has ${data.length} values, config.json implies [${shape.join(', ')}]`);
+    if (data.length !== expected) throw new ClozeError('model-corrupt', `${file}: ${name} has ${data.length} values but config.json implies [${shape.join(', ')}]; config.json does not match the model.`);
     out.set(name, data);
   }
   return { config, params: out };
 }
 
 function paramsFromGraph(graph: onnx.IGraphProto | null | undefined, dir: string): Params {
-  if (!graph) throw new Error(`${dir}: model.onnx has no graph`);
+  if (!graph) throw new ClozeError('model-corrupt', `${dir}: model.onnx has no graph; re-export it.`);
   const initializers = new Map((graph.initializer ?? []).map((t) => [t.name ?? '', t]));
   const nodes = graph.node ?? [];
   const consumers = new Map<string, onnx.INodeProto[]>();
@@ -78,14 +92,14 @@ function paramsFromGraph(graph: onnx.IGraphProto | null | undefined, dir: string
     if (viaTranspose?.opType === 'Transpose' && initializers.has(viaTranspose.input?.[0] ?? '')) {
       // The tied decoder: logits = h · Eᵀ. Its bias is the Add after it.
       const source = canonicalName(viaTranspose.input?.[0] ?? '');
-      if (source !== PARAM.wordEmbeddings) throw new Error(`${dir}: the decoder is not tied to the word embeddings (${source}); untied decoders are not supported`);
+      if (source !== PARAM.wordEmbeddings) throw new ClozeError('model-inputs', `${dir}: the decoder is not tied to the word embeddings (${source}); untied decoders cannot be trained further.`);
       continue;
     }
     if (!weight || !weight.startsWith('onnx::') || !initializers.has(weight)) continue;
     const bias = biasAfter(n, consumers, initializers);
-    if (!bias) throw new Error(`${dir}: cannot tell which layer weight ${weight} belongs to (no bias Add after its MatMul)`);
+    if (!bias) throw new ClozeError('model-inputs', `${dir}: cannot tell which layer weight ${weight} belongs to (no bias Add after its MatMul); export the model with torch.onnx / Optimum.`);
     const name = canonicalName(bias).replace(/\.bias$/, '.weight');
-    if (n.opType === 'Gemm') throw new Error(`${dir}: Gemm-form Linear layers (${name}) are not supported; export with torch.onnx / Optimum`);
+    if (n.opType === 'Gemm') throw new ClozeError('model-inputs', `${dir}: Gemm-form Linear layers (${name}) are not supported; export the model with torch.onnx / Optimum.`);
     take(name, weight);
   }
   return params;
