@@ -28,12 +28,10 @@ export function collectResult(root: Mocha.Suite, failures: TestFailure[]): Suite
 }
 
 /** Listens to a mocha runner and records every failure (tests and hooks) with its full title. */
-export function recordFailures(runner: Mocha.Runner, screenshotFor?: (title: string) => string | undefined): TestFailure[] {
+export function recordFailures(runner: Mocha.Runner): TestFailure[] {
   const failures: TestFailure[] = [];
   runner.on('fail', (test: Mocha.Runnable, err: unknown) => {
-    const title = test.fullTitle();
-    const message = err instanceof Error ? err.message : String(err);
-    failures.push({ title, message, screenshot: screenshotFor?.(title) });
+    failures.push({ title: test.fullTitle(), message: err instanceof Error ? err.message : String(err) });
   });
   return failures;
 }
