@@ -1,6 +1,6 @@
 // Entry point of the VS Code extension: starts the service and registers providers, commands and the status bar.
 import * as vscode from 'vscode';
-import type { ModelStatus } from '../server/protocol';
+import type { ModelStatus, TrainEvalEvent, TrainProgressEvent } from '../server/protocol';
 import { selectModelFolder, showMenu, toggleInline, useDefaultModel } from './commands';
 import { ACCEPT_INLINE, InlineProvider, acceptInline } from './inline';
 import { showNotice } from './notices';
@@ -17,6 +17,8 @@ export interface ClozeApi {
   /** Resolves once the service has loaded (or failed to load) the configured model. */
   ready(): Promise<void>;
   status(): Promise<ModelStatus & { statusBarText: string; serverPid?: number }>;
+  /** Training events as the service reports them (the training view and the progress notification use the same). */
+  readonly training: { readonly onProgress: vscode.Event<TrainProgressEvent>; readonly onEval: vscode.Event<TrainEvalEvent> };
 }
 
 let service: ServiceClient | undefined;
@@ -86,9 +88,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   void started.then(() => svc.ready()).then(() => trainer.offerResume());
 
   return {
+    training: { onProgress: svc.onTrainProgress, onEval: svc.onTrainEval },
     ready: async () => {
       await started;
-      await svc.ready();
+      // Sending the current settings (a no-op for the service when nothing changed) closes the race with a settings
+      // change whose event has not been handled yet.
+      await svc.configure();
     },
     status: async () => {
       await started;

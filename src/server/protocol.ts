@@ -95,6 +95,8 @@ export interface TrainStartParams extends TrainFilesParams {
   readonly runDir: string;
   /** Time budget; null trains until stopped. */
   readonly minutes: number | null;
+  /** A fixed number of optimizer steps instead of fitting the run to the time budget (tests, scripted runs). */
+  readonly steps?: number;
   /** Continue the active model, or learn a new tokenizer and model from the workspace alone. */
   readonly mode: 'continue' | 'fresh';
   readonly resume: boolean;

@@ -8,6 +8,8 @@ import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent
 
 /** Vocabulary of a tokenizer learned from the workspace alone ("fresh" mode). */
 const FRESH_VOCAB = 8192;
+/** Passes over a workspace's text before more training would only memorize it. */
+const MAX_EPOCHS = 4;
 /** "Until stopped" still needs a horizon for the learning-rate schedule. */
 const UNTIL_STOPPED_MINUTES = 24 * 60;
 
@@ -76,6 +78,10 @@ export class TrainingHost {
         resume: p.resume,
         ...(p.resume ? {} : p.mode === 'continue' ? { from: engine!.info.dir } : { vocab: FRESH_VOCAB }),
         minutes: p.minutes ?? UNTIL_STOPPED_MINUTES,
+        maxEpochs: MAX_EPOCHS,
+        // ONNX Runtime runs block this process's event loop for a whole call: short calls keep completions responsive.
+        stepsPerCall: 4,
+        ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
         evalEverySteps: 50,
         evalBatches: 16,

@@ -130,7 +130,10 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
     if (st.isFile()) {
       await take(abs, path.basename(abs));
     } else if (st.isDirectory()) {
-      const rules: Rules[] = useGitignore ? await ancestorRules(abs) : [];
+      let rules: Rules[] = useGitignore ? await ancestorRules(abs) : [];
+      // A folder named explicitly although a parent .gitignore excludes it (a build or data folder) is the user's
+      // intent: read it, honouring only the .gitignore files inside it.
+      if (isIgnored(rules, abs, true)) rules = [];
       if (opts.exclude && opts.exclude.length > 0) rules.push({ base: abs, ig: ignore().add([...opts.exclude]) });
       await walk(abs, abs, rules);
     } else {

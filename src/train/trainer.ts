@@ -50,6 +50,8 @@ export interface TrainOptions {
   readonly steps?: number;
   /** Wall-clock budget of this invocation; with no `steps`, the step count is fitted to it after measuring speed. */
   readonly minutes?: number;
+  /** When the step count is fitted to `minutes`, never plan more than this many passes over the training rows. */
+  readonly maxEpochs?: number;
   /** Continue the run in outDir from its checkpoint, with the settings saved there. */
   readonly resume?: boolean;
   readonly batch?: number;
@@ -295,7 +297,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
         // --minutes without --steps: fit the plan to the time left, keeping room for the final evaluation and export.
         const stepsPerSec = emaRate / (plan.batch * plan.seq);
         const left = (deadline - Date.now()) / 1000 - 2 * (evalMs / 1000) - 5;
-        const total = Math.max(opt.step + 1, opt.step + Math.floor(Math.max(0, left) * stepsPerSec * 0.95));
+        let total = Math.max(opt.step + 1, opt.step + Math.floor(Math.max(0, left) * stepsPerSec * 0.95));
+        // A small corpus must not be memorized: beyond a few passes the held-out score only gets worse.
+        if (opts.maxEpochs !== undefined) total = Math.min(total, Math.max(opt.step + 1, Math.ceil((opts.maxEpochs * data.train.count) / plan.batch)));
         plan = withWarmup({ ...plan, totalSteps: total }, total, opts.warmup);
         totalKnown = true;
         log(`fitted the run to ${total} steps (${stepsPerSec.toFixed(1)} steps/s)`);

@@ -15,6 +15,8 @@ export interface TrainOptionsArg {
   readonly mode?: 'continue' | 'fresh';
   /** Skip the confirmation of the preview. */
   readonly yes?: boolean;
+  /** A fixed step count instead of fitting the run to the budget. */
+  readonly steps?: number;
 }
 
 export class Trainer {
@@ -73,7 +75,7 @@ export class Trainer {
       if (go !== 'Start Training') return undefined;
     }
     await this.store.markRun(runDir, mode);
-    return this.run({ ...preview.files, runDir, minutes, mode, resume: false }, p);
+    return this.run({ ...preview.files, runDir, minutes, mode, resume: false, ...(arg.steps ? { steps: arg.steps } : {}) }, p);
   }
 
   async resume(): Promise<TrainSummary | undefined> {
@@ -99,8 +101,10 @@ export class Trainer {
     else if (pick === 'Discard') await this.store.discardRun(run.dir);
   }
 
-  async stop(): Promise<void> {
-    if (!(await this.service.trainStop())) void vscode.window.showInformationMessage('Cloze: no training is running.');
+  async stop(): Promise<boolean> {
+    const stopped = await this.service.trainStop();
+    if (!stopped) void vscode.window.showInformationMessage('Cloze: no training is running.');
+    return stopped;
   }
 
   async revert(): Promise<void> {
@@ -163,15 +167,24 @@ export class Trainer {
       return;
     }
     await this.store.record({ date: new Date().toISOString(), mode, minutes: s.minutes, steps: s.step, files: s.trainFiles, before: s.before, after: s.after, modelDir: s.modelDir });
+    if (s.before && s.after && s.after.loss >= s.before.loss && mode === 'continue') {
+      // Swapping in a model that predicts the held-out files worse would be a regression the user did not ask for.
+      const msg = `Cloze: training did not improve predictions on the held-out files (perplexity ${s.before.perplexity.toFixed(1)} → ${s.after.perplexity.toFixed(1)}), so the current model stays. The run's model is kept at ${s.modelDir}.`;
+      this.log.warn(msg);
+      void vscode.window.showWarningMessage(msg, 'Show Training View').then((p) => p && this.view.show());
+      return;
+    }
     await this.store.setTrainedModel(s.modelDir);
     const status = await this.service.configure();
     const scores = s.before && s.after ? `held-out masked-token accuracy ${pct(s.before.top1)} → ${pct(s.after.top1)}, perplexity ${s.before.perplexity.toFixed(1)} → ${s.after.perplexity.toFixed(1)}` : 'done';
     const line = `Cloze: trained ${s.step} steps in ${s.minutes.toFixed(1)} min — ${scores}.`;
     this.log.info(`${line} Model: ${s.modelDir}`);
     const using = status?.state === 'ready' ? ' Now using the trained model.' : ` The model could not be loaded: ${status?.error ?? 'unknown error'}`;
-    const pick = await vscode.window.showInformationMessage(line + using, 'Show Training View', 'Revert to Default Model');
-    if (pick === 'Show Training View') this.view.show();
-    else if (pick === 'Revert to Default Model') await this.revert();
+    // Not awaited: the command's result must not wait for someone to click the notification.
+    void vscode.window.showInformationMessage(line + using, 'Show Training View', 'Revert to Default Model').then(async (pick) => {
+      if (pick === 'Show Training View') this.view.show();
+      else if (pick === 'Revert to Default Model') await this.revert();
+    });
   }
 }
 
