@@ -39,5 +39,16 @@
       table.appendChild(tr);
     }
     root.appendChild(table);
+    if (r.joint && r.joint.length) {
+      root.appendChild(el('h2', '', 'Together with the other masks nearby'));
+      const jt = el('table');
+      for (const j of r.joint) {
+        const tr = el('tr');
+        tr.appendChild(el('td', 'word', j.texts.join(' … ')));
+        tr.appendChild(el('td', 'p', pct(j.score)));
+        jt.appendChild(tr);
+      }
+      root.appendChild(jt);
+    }
   });
 })();

@@ -1,4 +1,4 @@
-// The webview behind the hover's "Open probability view": every candidate of a mask as bars, with entropy.
+// The webview behind the hover's "probability view" link: every candidate of a mask as bars, with entropy and joint fills.
 import * as vscode from 'vscode';
 import type { FillResult } from '../server/protocol';
 import type { ServiceClient } from './service';

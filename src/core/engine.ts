@@ -33,6 +33,21 @@ export interface MaskPrediction {
   readonly masksInWindow: number;
 }
 
+/** One consistent assignment of words to several masks, with its probability under the model. */
+export interface JointAlternative {
+  readonly texts: string[];
+  readonly ids: number[];
+  /** Product of the chosen pieces' probabilities, each conditioned on the masks filled before it. */
+  readonly score: number;
+}
+
+export interface JointFill {
+  /** The masks filled together (the one asked about and its nearest neighbours), in document order. */
+  readonly spans: MaskSpan[];
+  /** Best first. */
+  readonly alternatives: JointAlternative[];
+}
+
 export interface FillOptions {
   readonly topK?: number;
   /** Token budget of the context window; capped at the model's limit. */
@@ -231,6 +246,65 @@ export class Engine {
       out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
     }
     return out;
+  }
+
+  /**
+   * Fills the mask at `offset` together with up to `maxMasks - 1` other masks in its window, so the words agree with
+   * each other: masks are filled most-confident first, each conditioned on the ones already filled, keeping a beam of
+   * the `beam` best partial assignments (one batched model run per mask).
+   */
+  async fillJoint(text: string, offset: number, opts: FillOptions & { beam?: number; maxMasks?: number } = {}): Promise<JointFill | undefined> {
+    const span = this.maskAt(text, offset);
+    if (!span) return undefined;
+    const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
+    const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, span, budget);
+    const target = win.masks.findIndex((m) => m.span.start === span.start);
+    const chosen = win.masks
+      .map((m, i) => ({ m, d: Math.abs(m.position - win.masks[target].position), i }))
+      .sort((a, b) => a.d - b.d)
+      .slice(0, opts.maxMasks ?? 4)
+      .sort((a, b) => a.i - b.i)
+      .map((x) => x.m);
+    if (chosen.length < 2) return undefined;
+    const beamWidth = opts.beam ?? 3;
+    const banned = this.tokenizer.specialIds;
+    const atMasks = this.intInputs.has('mask_positions');
+    const S = win.ids.length;
+    const scoreRows = async (rows: number[][], pos: number): Promise<{ data: Float32Array; vocab: number; offset: (b: number) => number }> => {
+      const { data, dims } = await this.run(this.feeds(rows, undefined, undefined, atMasks ? rows.map(() => [pos]) : undefined), opts.isCancelled);
+      const vocab = dims[dims.length - 1];
+      return { data, vocab, offset: (b) => (atMasks ? b : b * S + pos) * vocab };
+    };
+    // Order: most confident mask first, judged from one run with every mask open.
+    const first = await this.logitsAt(win.ids, chosen.map((m) => m.position), opts.isCancelled);
+    const confidence = chosen.map((_, i) => rank(first.data, first.row(i), first.vocab, 1, banned).probs[0] ?? 0);
+    const order = chosen.map((_, i) => i).sort((a, b) => confidence[b] - confidence[a]);
+
+    type Beam = { ids: number[]; picks: number[]; logp: number };
+    let beams: Beam[] = [{ ids: [...win.ids], picks: chosen.map(() => -1), logp: 0 }];
+    for (const mi of order) {
+      const pos = chosen[mi].position;
+      const out = await scoreRows(beams.map((b) => b.ids), pos);
+      const next: Beam[] = [];
+      beams.forEach((b, bi) => {
+        const r = rank(out.data, out.offset(bi), out.vocab, beamWidth, banned);
+        r.ids.forEach((id, j) => {
+          const ids = [...b.ids];
+          ids[pos] = id;
+          const picks = [...b.picks];
+          picks[mi] = id;
+          next.push({ ids, picks, logp: b.logp + Math.log(r.probs[j]) });
+        });
+      });
+      beams = next.sort((a, b) => b.logp - a.logp).slice(0, beamWidth);
+    }
+    const alternatives: JointAlternative[] = [];
+    for (const b of beams) {
+      const texts: string[] = [];
+      for (const id of b.picks) texts.push((await this.tokenizer.pieceText(id)).text);
+      alternatives.push({ texts, ids: b.picks, score: Math.exp(b.logp) });
+    }
+    return { spans: chosen.map((m) => m.span), alternatives };
   }
 
   private async targetIds(targets: readonly string[]): Promise<number[]> {

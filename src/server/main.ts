@@ -69,7 +69,7 @@ const latest = new Map<string, number>();
 let seq = 0;
 let lastStatusSent = 0;
 
-async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number): Promise<FillResult | null> {
+async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number, joint = false): Promise<FillResult | null> {
   const doc = documents.get(uri);
   if (!doc || !settings) return null;
   const key = `${purpose}:${uri}`;
@@ -86,6 +86,8 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   try {
     const p = await engine.fillAt(text, offset, { topK: topK ?? settings.topK, contextTokens: settings.contextTokens, isCancelled: stale });
     if (!p || stale()) return null;
+    const together = joint && p.masksInWindow >= 2 ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale }) : undefined;
+    if (stale()) return null;
     const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
     host.lastLatencyMs = latencyMs;
     if (p.masksInWindow > 16 && p.masksInWindow / p.windowTokens > 0.25) guard.crowded(uri, p.masksInWindow);
@@ -99,6 +101,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
       entropy: p.entropy,
       latencyMs,
       model: engine.info.name,
+      ...(together ? { joint: together.alternatives.map((a) => ({ texts: a.texts, score: a.score })) } : {}),
     };
   } catch (e) {
     if (e instanceof ClozeError && e.code === 'cancelled') return null;
@@ -137,7 +140,7 @@ connection.onRequest(StatusRequest, async () => {
   return host.current;
 });
 
-connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, 'fill', token, p.topK));
+connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, 'fill', token, p.topK, true));
 
 connection.onRequest(TrainPreviewRequest, (p) => withUserErrors(() => training.preview(p)));
 connection.onRequest(TrainStartRequest, (p) => withUserErrors(() => training.start(p)));
@@ -161,11 +164,11 @@ connection.onCompletion(async (p, token) => {
 });
 
 connection.onHover(async (p, token) => {
-  const r = await fill(p.textDocument.uri, p.position, 'hover', token);
+  const r = await fill(p.textDocument.uri, p.position, 'hover', token, undefined, true);
   if (!r) return null;
   const args = encodeURIComponent(JSON.stringify([{ uri: p.textDocument.uri, position: p.position }]));
   return {
-    contents: { kind: 'markdown', value: hoverMarkdown(r, `[Open probability view](command:cloze.showProbabilities?${args})`) },
+    contents: { kind: 'markdown', value: hoverMarkdown(r, `[probability view](command:cloze.showProbabilities?${args})`) },
     range: r.range,
   };
 });

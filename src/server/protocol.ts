@@ -53,6 +53,8 @@ export interface FillResult {
   readonly entropy: number;
   readonly latencyMs: number;
   readonly model: string;
+  /** When other masks share the window: the best consistent fills of this mask and its neighbours, in document order. */
+  readonly joint?: { readonly texts: string[]; readonly score: number }[];
 }
 
 export interface Notice {

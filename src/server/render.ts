@@ -56,12 +56,14 @@ export function completionItems(doc: TextDocument, fill: FillResult): Completion
 
 export function hoverMarkdown(fill: FillResult, showViewCommand?: string): string {
   const lines = [
-    `**Cloze** — ${fill.candidates.length} most likely fills · entropy ${fill.entropy.toFixed(2)} bits · ${fill.model}`,
+    `**Cloze** — ${fill.candidates.length} most likely fills · entropy ${fill.entropy.toFixed(2)} bits · ${fill.model}${showViewCommand ? ` · ${showViewCommand}` : ''}`,
     '',
     '| candidate | probability | |',
     '|:--|:--|--:|',
     ...fill.candidates.map((c) => `| \`${shown(c).replace(/\|/g, '\\|').replace(/`/g, 'ˋ')}\` | \`${bar(c.score)}\` | ${percent(c.score)} |`),
   ];
-  if (showViewCommand) lines.push('', showViewCommand);
+  if (fill.joint?.length) {
+    lines.push('', `**Together** with the other masks nearby: ${fill.joint.map((j) => `${j.texts.map((t) => `\`${t.replace(/`/g, 'ˋ')}\``).join(' … ')} ${percent(j.score)}`).join(' · ')}`);
+  }
   return lines.join('\n');
 }
