@@ -2,18 +2,18 @@
 import * as crypto from 'crypto';
 import * as fs from 'fs';
 import { onnx } from 'onnx-proto';
-import * as os from 'os';
 import * as path from 'path';
+import { e2eTempDir } from './tempDirs';
 
 function copyModel(src: string, label: string): string {
-  const dir = path.join(fs.mkdtempSync(path.join(os.tmpdir(), `cloze-bad-${label}-`)), label);
+  const dir = path.join(e2eTempDir('bad-model'), label);
   fs.cpSync(src, dir, { recursive: true });
   for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644); // the shared fixtures are read-only
   return dir;
 }
 
 export function missingModelDir(): string {
-  return path.join(os.tmpdir(), `cloze-no-such-model-${crypto.randomBytes(4).toString('hex')}`);
+  return path.join(e2eTempDir('missing'), `cloze-no-such-model-${crypto.randomBytes(4).toString('hex')}`);
 }
 
 /** A complete folder whose model.onnx is random bytes. */

@@ -37,7 +37,8 @@ export interface CodeServer {
   readonly logFile: string;
   /** Workbench URL for `folder`, loading `devPath` as a development extension and running `testsPath` if given. */
   workbenchUrl(folder: string, devPath?: string, testsPath?: string): string;
-  stop(): Promise<void>;
+  /** Ends code-server and its children; removes the temp dir it made unless `keepFiles` (its log is there). */
+  stop(keepFiles?: boolean): Promise<void>;
 }
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
@@ -146,7 +147,11 @@ export async function startCodeServer(opts: CodeServerOptions, tools: E2eTools =
       if (payload.length) q.push(`payload=${encodeURIComponent(JSON.stringify(payload))}`);
       return `${url}?${q.join('&')}`;
     },
-    stop: async () => { await stopGroup(child); process.removeListener('exit', killOnExit); },
+    stop: async (keepFiles = false) => {
+      await stopGroup(child);
+      process.removeListener('exit', killOnExit);
+      if (!keepFiles) fs.rmSync(tmp, { recursive: true, force: true });
+    },
   };
 }
 

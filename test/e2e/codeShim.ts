@@ -39,6 +39,7 @@ async function main(): Promise<number> {
   const timeoutMs = Number(process.env.CLOZE_E2E_TIMEOUT_MS ?? 600_000);
   const tools = loadTools();
   let cs: CodeServer | undefined;
+  let code = 2;
   const browser = await launchChromium(tools);
   try {
     cs = await startCodeServer({
@@ -64,12 +65,13 @@ async function main(): Promise<number> {
         resolve(124);
       }, timeoutMs);
     });
-    const code = await Promise.race([exited, timedOut]);
+    code = await Promise.race([exited, timedOut]);
     clearTimeout(timer);
     return code;
   } finally {
     await browser.close().catch(() => undefined);
-    await cs?.stop();
+    await cs?.stop(code !== 0);
+    if (code !== 0 && cs) console.error(`[codeShim] code-server log: ${cs.logFile}`);
   }
 }
 

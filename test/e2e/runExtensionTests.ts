@@ -44,11 +44,11 @@ async function main(): Promise<SuiteResult> {
     exitNote = e instanceof Error ? e.message : String(e);
   }
   console.log(`[ext] finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-  if (!fs.existsSync(suiteResultFile)) {
-    return { passed: 0, failed: 1, note: `the extension host reported no results (${exitNote ?? 'exit 0'})`, failures: [] };
-  }
-  const res = JSON.parse(fs.readFileSync(suiteResultFile, 'utf8')) as SuiteResult;
-  fs.rmSync(tmp, { recursive: true, force: true });
+  const res: SuiteResult = fs.existsSync(suiteResultFile)
+    ? JSON.parse(fs.readFileSync(suiteResultFile, 'utf8')) as SuiteResult
+    : { passed: 0, failed: 1, note: `the extension host reported no results (${exitNote ?? 'exit 0'})`, failures: [] };
+  if (res.failed === 0) fs.rmSync(tmp, { recursive: true, force: true });
+  else console.log(`[ext] workbench logs (Cloze log under user-data/logs) kept in ${tmp}`);
   return res;
 }
 

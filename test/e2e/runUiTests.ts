@@ -5,6 +5,7 @@ import * as fs from 'fs';
 import Mocha from 'mocha';
 import * as path from 'path';
 import { collectResult, recordFailures, SuiteResult, writeResult } from './results';
+import { removeE2eTempDirs } from './tempDirs';
 import { closeUiSession, screenshot, screenshotsDir } from './ui/session';
 
 function run(): Promise<SuiteResult> {
@@ -25,6 +26,7 @@ function run(): Promise<SuiteResult> {
   for (const f of fs.readdirSync(dir).sort()) if (f.endsWith('.test.js')) mocha.addFile(path.join(dir, f));
   return new Promise((resolve) => {
     const runner = mocha.run(() => {
+      removeE2eTempDirs();
       for (const f of failures) f.screenshot = shots.get(f.title);
       resolve(collectResult(mocha.suite, failures));
     });
@@ -35,13 +37,15 @@ function run(): Promise<SuiteResult> {
 const started = Date.now();
 run()
   .then(async (res) => {
-    await closeUiSession();
+    const kept = await closeUiSession(res.failed > 0);
     console.log(`[ui] finished in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(process.cwd(), screenshotsDir)}`);
+    if (res.failed > 0 && kept) console.log(`[ui] workbench logs (Cloze log under user-data/logs) and code-server.log kept in ${kept}`);
     writeResult('ui', res);
     process.exitCode = res.failed === 0 && res.passed > 0 ? 0 : 1;
   })
   .catch(async (e: unknown) => {
-    await closeUiSession();
+    const kept = await closeUiSession(true);
+    if (kept) console.log(`[ui] workbench logs and code-server.log kept in ${kept}`);
     writeResult('ui', { passed: 0, failed: 1, note: e instanceof Error ? e.message : String(e), failures: [] });
     process.exitCode = 1;
   });

@@ -1,9 +1,9 @@
 // Access to the Cloze extension under test from inside the extension host: its API, model selection, documents.
 import * as assert from 'assert';
 import * as fs from 'fs';
-import * as os from 'os';
 import * as path from 'path';
 import * as vscode from 'vscode';
+import { e2eTempDir } from '../tempDirs';
 
 /** What `activate` returns (the extension's public contract). */
 export interface ClozeApi {
@@ -39,7 +39,7 @@ export async function openDocument(content: string, language = 'plaintext'): Pro
 
 /** Opens a real file (a temp copy) so that size, binary and language detection behave as for a user's file. */
 export async function openFile(name: string, content: string | Buffer): Promise<vscode.TextEditor> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'cloze-doc-'));
+  const dir = e2eTempDir('doc');
   const file = path.join(dir, name);
   fs.writeFileSync(file, content);
   const doc = await vscode.workspace.openTextDocument(vscode.Uri.file(file));

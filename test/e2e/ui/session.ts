@@ -17,6 +17,8 @@ export interface UiSession {
   readonly workbench: Workbench;
   /** The temp copy of samples/workspace that the workbench has open. */
   readonly workspace: string;
+  /** Holds the workspace copy, user data (with the workbench's logs) and code-server's log. */
+  readonly tempDir: string;
   /** Creates (or overwrites) a file in the open workspace and returns its absolute path. */
   writeFile(name: string, content: string | Buffer): string;
   /** Rewrites user settings.json (code-server watches it, as when a user edits it). */
@@ -32,12 +34,15 @@ export function uiSession(): Promise<UiSession> {
   return current;
 }
 
-export async function closeUiSession(): Promise<void> {
-  if (!current) return;
+/** Stops the browser and code-server; keeps the temp dir (logs) when asked to, e.g. after a failure. */
+export async function closeUiSession(keepFiles = false): Promise<string | undefined> {
+  if (!current) return undefined;
   const s = await current.catch(() => undefined);
   current = undefined;
   await s?.browser.close().catch(() => undefined);
   await s?.cs.stop();
+  if (s && !keepFiles) fs.rmSync(s.tempDir, { recursive: true, force: true });
+  return s?.tempDir;
 }
 
 export async function screenshot(name: string): Promise<string | undefined> {
@@ -66,7 +71,9 @@ async function start(): Promise<UiSession> {
   fs.cpSync(path.join(repoRoot, 'samples', 'workspace'), workspace, { recursive: true });
   const userDataDir = path.join(tmp, 'user-data');
   const baseSettings = { 'cloze.model': bertDir };
-  const cs = await startCodeServer({ workspace, userDataDir, settings: baseSettings, smokeTestDriver: true }, tools);
+  const cs = await startCodeServer({
+    workspace, userDataDir, settings: baseSettings, smokeTestDriver: true, logFile: path.join(tmp, 'code-server.log'),
+  }, tools);
   const browser = await launchChromium(tools);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const devPath = process.env.CLOZE_E2E_EXTENSION_PATH ?? repoRoot;
@@ -76,7 +83,7 @@ async function start(): Promise<UiSession> {
   // Tests start from a known state: the service up with the fixture model (the status bar then reads "name · device").
   await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 120_000 });
   return {
-    cs, browser, page, workbench, workspace,
+    cs, browser, page, workbench, workspace, tempDir: tmp,
     writeFile: (name, content) => {
       const file = path.join(workspace, name);
       fs.writeFileSync(file, content);
