@@ -3,7 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { exportModel } from '../../src/train/export';
-import { BertConfig, configFromHF, configToHF, initParams, paramCount } from '../../src/train/model';
+import { BertConfig, configFromHF, initParams, paramCount } from '../../src/train/model';
 import { Rng } from '../../src/train/rng';
 import { fixture, repoRoot } from '../paths';
 
