@@ -2,6 +2,19 @@
 import { classifyText } from '../core/textKind';
 import type { Notice } from './protocol';
 
+/** Beyond this, a line is far longer than any context window, and the user should know only part of it is read. */
+const LONG_LINE = 20000;
+
+function longestLine(text: string): number {
+  let best = 0;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', start)) {
+    best = Math.max(best, i - start);
+    start = i + 1;
+  }
+  return Math.max(best, text.length - start);
+}
+
 export type Verdict = { readonly ok: true; readonly note?: string } | { readonly ok: false; readonly reason: string };
 
 /** What an editor shows for a binary file: NUL characters or many replacement characters. */
@@ -30,7 +43,10 @@ export class DocumentGuard {
       } else if (kind.kind === 'minified') {
         verdict = { ok: true, note: `${name} looks minified (${kind.reason}); Cloze still fills masks there, reading only the text around each mask.` };
       } else {
-        verdict = { ok: true };
+        const longest = longestLine(text);
+        verdict = longest > LONG_LINE
+          ? { ok: true, note: `${name} has a line of ${longest.toLocaleString('en-US')} characters; Cloze fills masks there from the text around each mask only (the "cloze.contextTokens" window).` }
+          : { ok: true };
       }
     }
     const message = verdict.ok ? verdict.note : verdict.reason;

@@ -227,6 +227,13 @@ describe('document guard', () => {
     assert.match(notices[0].message, /minified/);
   });
 
+  it('a 1 MB line of prose still fills, and says only the window around the mask is read', () => {
+    const v = guard.check('file:///long.txt', 'the cat sat on the mat and '.repeat(40000) + '[MASK]', 5);
+    assert.equal(v.ok, true);
+    assert.equal(notices.length, 1);
+    assert.match(notices[0].message, /line of 1,080,006 characters/);
+  });
+
   it('ordinary text passes silently', () => {
     assert.equal(guard.check('file:///a.md', 'The [MASK] sat on the mat.\n', 5).ok, true);
     assert.equal(notices.length, 0);
