@@ -1,0 +1,99 @@
+// Packs a finished training run as models/default: float16 weights (folded to float32 at load), the head-at-masks
+// variant, the tokenizer; evaluates it on the held-out code and prose and on the small subset CI re-checks.
+// usage: node scripts/model/finalize.mjs RUN_DIR   (after `npm run build && npm run compile`)
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const require = createRequire(import.meta.url);
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
+const { importModel } = require(path.join(root, 'out/src/train/import.js'));
+const { exportModel } = require(path.join(root, 'out/src/train/export.js'));
+const { halveWeights } = require(path.join(root, 'out/src/train/onnx/halfWeights.js'));
+const { onnx } = require('onnx-proto');
+
+const run = path.resolve(process.argv[2] ?? '.model-work/main');
+const work = path.resolve(root, '.model-work');
+const out = path.join(root, 'models', 'default');
+const subsetDir = path.join(root, 'test', 'fixtures', 'default-eval');
+const SUBSET_BYTES = 160_000;
+
+const t0 = Date.now();
+const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+// 1. Export afresh from the run's weights, then store the large tensors as float16.
+const { config, params } = await importModel(path.join(run, 'model'));
+const tmp = path.join(work, 'finalize-tmp');
+rmSync(tmp, { recursive: true, force: true });
+await exportModel(tmp, config, params, path.join(run, 'model'), { maskedVariant: true });
+for (const [from, to] of [['model.onnx', 'model.onnx'], ['onnx/model_masked.onnx', 'onnx/model_masked.onnx']]) {
+  const m = onnx.ModelProto.decode(readFileSync(path.join(tmp, from)));
+  const n = halveWeights(m);
+  const bytes = onnx.ModelProto.encode(m).finish();
+  mkdirSync(path.dirname(path.join(tmp, 'half', to)), { recursive: true });
+  writeFileSync(path.join(tmp, 'half', to), bytes);
+  lap(`${to}: ${n} tensors to float16, ${(bytes.length / 1e6).toFixed(1)} MB`);
+}
+const keep = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json'];
+for (const f of readdirSync(out, { withFileTypes: true })) {
+  if (f.isFile() && /\.(json|onnx)$/.test(f.name) && f.name !== 'eval.json') rmSync(path.join(out, f.name));
+}
+rmSync(path.join(out, 'onnx'), { recursive: true, force: true });
+mkdirSync(path.join(out, 'onnx'), { recursive: true });
+for (const f of keep) cpSync(path.join(tmp, f), path.join(out, f));
+cpSync(path.join(tmp, 'half', 'model.onnx'), path.join(out, 'model.onnx'));
+cpSync(path.join(tmp, 'half', 'onnx', 'model_masked.onnx'), path.join(out, 'onnx', 'model_masked.onnx'));
+lap(`wrote ${out}`);
+
+// 2. The CI subset: the first held-out documents (in order) up to SUBSET_BYTES per kind, with their sources.
+const docs = readFileSync(path.join(root, '.corpus', 'documents.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const bySha = new Map(docs.map((d) => [d.sha256, d]));
+const sources = [];
+rmSync(subsetDir, { recursive: true, force: true });
+for (const kind of ['code', 'prose']) {
+  const from = path.join(work, 'docs', 'valid', kind);
+  mkdirSync(path.join(subsetDir, kind), { recursive: true });
+  let bytes = 0;
+  for (const f of readdirSync(from).sort()) {
+    const text = readFileSync(path.join(from, f), 'utf8');
+    if (bytes + text.length > SUBSET_BYTES) continue;
+    const sha = (s) => createHash('sha256').update(s).digest('hex');
+    const doc = bySha.get(sha(text)) ?? bySha.get(sha(text.replace(/\n$/, '')));
+    if (!doc) continue; // only documents whose source we can name
+    bytes += text.length;
+    writeFileSync(path.join(subsetDir, kind, f), text);
+    sources.push(`| ${kind} | ${f} | ${doc.source} | ${doc.path} |`);
+  }
+  lap(`subset ${kind}: ${bytes} bytes`);
+}
+const manifest = JSON.parse(readFileSync(path.join(root, '.corpus', 'manifest.json'), 'utf8'));
+writeFileSync(path.join(subsetDir, 'README.md'), [
+  '# Held-out sample for the default model',
+  '',
+  'A few held-out documents of the default model\'s corpus (never trained on), so CI can re-run `cloze eval` and',
+  'compare with `models/default/eval.json`. Written by `scripts/model/finalize.mjs`; licences of the sources are in',
+  '`models/default/DATA.md`.',
+  '',
+  '| kind | file | source package | path in the package |',
+  '| --- | --- | --- | --- |',
+  ...sources,
+  '',
+].join('\n'));
+void manifest;
+
+// 3. Scores: the full held-out sets and the subset, with the CLI users run.
+const evalJson = (dir) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'eval', dir, '--model', out, '--seq', '256', '--json'], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+};
+const scores = {
+  heldOut: { code: evalJson(path.join(work, 'docs', 'valid', 'code')), prose: evalJson(path.join(work, 'docs', 'valid', 'prose')) },
+  ciSubset: { code: evalJson(path.join(subsetDir, 'code')), prose: evalJson(path.join(subsetDir, 'prose')) },
+};
+writeFileSync(path.join(out, 'eval.json'), JSON.stringify(scores, null, 2) + '\n');
+lap(`scores: ${JSON.stringify(scores)}`);
+const size = ['model.onnx', 'onnx/model_masked.onnx', 'tokenizer.json'].reduce((s, f) => s + statSync(path.join(out, f)).size, 0);
+lap(`models/default: ${(size / 1e6).toFixed(1)} MB`);
