@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError, errorText } from './errors';
+import { isFile as exists } from './paths';
 
 /** The parts of config.json the engine relies on. */
 export interface HFConfig {
@@ -48,13 +49,6 @@ async function readJson(file: string, required: boolean): Promise<Record<string,
   }
 }
 
-async function exists(file: string): Promise<boolean> {
-  try {
-    return (await fs.stat(file)).isFile();
-  } catch {
-    return false;
-  }
-}
 
 /** Token strings may be written as "x" or as an AddedToken object {content: "x", …}. */
 function tokenString(v: unknown): string | undefined {

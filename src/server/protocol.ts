@@ -1,6 +1,8 @@
 // The custom messages between the extension and the language-model service, beside standard LSP.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
+import type { Candidate } from '../core/engine';
 import type { Device } from '../core/session';
+import type { TrainProgress } from '../train/trainer';
 
 /** Settings the client sends at start and on every change. */
 export interface ServiceSettings {
@@ -36,15 +38,8 @@ export interface FillParams {
   readonly topK?: number;
 }
 
-export interface WireCandidate {
-  readonly id: number;
-  readonly token: string;
-  readonly text: string;
-  readonly attach: boolean;
-  readonly insert: string;
-  readonly joinLeft: boolean;
-  readonly score: number;
-}
+/** A candidate as the engine ranks it (see Candidate in src/core/engine.ts). */
+export type WireCandidate = Candidate;
 
 export interface FillResult {
   /** The mask's range in the document. */
@@ -112,14 +107,7 @@ export interface TrainScore {
   readonly maskedTokens: number;
 }
 
-export interface TrainProgressEvent {
-  readonly step: number;
-  readonly totalSteps: number;
-  readonly loss: number;
-  readonly lr: number;
-  readonly tokensPerSec: number;
-  readonly etaSec: number;
-}
+export type TrainProgressEvent = TrainProgress;
 
 export interface TrainEvalEvent extends TrainScore {
   readonly step: number;

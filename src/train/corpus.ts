@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import { createHash } from 'node:crypto';
 import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { pathExists as exists } from '../core/paths';
 import { classifyText } from '../core/textKind';
 
 /** One file that will be read as training text. */
@@ -189,14 +190,6 @@ async function readGitignore(dir: string): Promise<Ignore | undefined> {
   }
 }
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function toPosix(p: string): string {
   return p.split(path.sep).join('/');

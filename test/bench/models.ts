@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { pathExists as exists } from '../../src/core/paths';
 import { exportModel } from '../../src/train/export';
 import { BertConfig, configFromHF, initParams, paramCount } from '../../src/train/model';
 import { Rng } from '../../src/train/rng';
@@ -44,14 +45,6 @@ export const RANDOM_BERT_BIG_VOCAB: BertConfig = { ...RANDOM_BERT, vocabSize: 30
 const RANDOM_WINDOW = 256;
 const TOKENIZER_FILES = ['tokenizer.json', 'special_tokens_map.json', 'vocab.txt'];
 
-async function exists(p: string): Promise<boolean> {
-  try {
-    await fs.stat(p);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Replaces `to` with a link to `from` (a copy where links are not allowed), so every view shares one file. */
 async function link(from: string, to: string): Promise<void> {
