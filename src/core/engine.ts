@@ -84,6 +84,9 @@ export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pattern: RegExp;
 
+  /** Never offered as fills: special tokens and whitespace-only pieces. */
+  private readonly excluded: ReadonlySet<number>;
+
   private constructor(
     readonly files: ModelFiles,
     readonly tokenizer: MaskTokenizer,
@@ -92,6 +95,7 @@ export class Engine {
     private readonly intInputs: ReadonlyMap<string, 'int64' | 'int32'>,
   ) {
     this.pattern = maskPattern(files.maskToken);
+    this.excluded = new Set([...tokenizer.specialIds, ...tokenizer.blankIds]);
   }
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
@@ -227,7 +231,7 @@ export class Engine {
       const before = text[win.masks[i].span.start - 1] ?? '';
       const spaceBefore = /\s/.test(before);
       const wordBefore = /[\p{L}\p{N}_]/u.test(before);
-      const r = rank(logits.data, logits.row(i), logits.vocab, k, this.tokenizer.specialIds, targetIds);
+      const r = rank(logits.data, logits.row(i), logits.vocab, k, this.excluded, targetIds);
       const candidates: Candidate[] = [];
       for (let j = 0; j < r.ids.length; j++) {
         const id = r.ids[j];
@@ -267,7 +271,7 @@ export class Engine {
       .map((x) => x.m);
     if (chosen.length < 2) return undefined;
     const beamWidth = opts.beam ?? 3;
-    const banned = this.tokenizer.specialIds;
+    const banned = this.excluded;
     const atMasks = this.intInputs.has('mask_positions');
     const S = win.ids.length;
     const scoreRows = async (rows: number[][], pos: number): Promise<{ data: Float32Array; vocab: number; offset: (b: number) => number }> => {

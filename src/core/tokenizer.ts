@@ -21,6 +21,8 @@ export class MaskTokenizer {
     readonly padId: number,
     /** Ids never offered as fills: every special/added-special token. */
     readonly specialIds: ReadonlySet<number>,
+    /** Ids that decode to whitespace only (a space, newlines, indentation): never what a mask stands for. */
+    readonly blankIds: ReadonlySet<number>,
     readonly vocabSize: number,
     private readonly style: Style,
     private readonly wordpiecePrefix: string,
@@ -61,7 +63,11 @@ export class MaskTokenizer {
         : decoders.includes('Metaspace')
           ? 'metaspace'
           : 'plain';
-    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##');
+    // Byte-level BPE spells space, tab, newline and carriage return as Ġ ĉ Ċ č; SentencePiece spells space as ▁.
+    const blankPiece = style === 'bytelevel' ? /^[\u0120\u0109\u010A\u010D]+$/ : style === 'metaspace' ? /^\u2581+$/ : /^\s+$/;
+    const blank = new Set<number>();
+    for (const [piece, i] of Object.entries(tok.getVocab(true))) if (blankPiece.test(piece) && !special.has(i)) blank.add(i);
+    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, blank, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##');
   }
 
   /** Token ids of `text` without special tokens around it. */

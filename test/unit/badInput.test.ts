@@ -195,6 +195,26 @@ describe('hostile documents', () => {
     assert.ok(!punct?.candidates[0].insert.startsWith(' '));
   });
 
+  it('never offers whitespace-only pieces (a mask stands for a word), even where the model ranks one first', async () => {
+    const roberta = await Engine.load(fixture('roberta-tiny-bpe'), { devices: ['cpu'] });
+    try {
+      assert.ok(roberta.tokenizer.blankIds.size > 0, 'the byte-level vocabulary has whitespace pieces');
+      const text = '<mask> program is free software; you can redistribute it and/or modify it under the terms of the GNU General Public <mask>';
+      const logits = await roberta.runBatch([await roberta.tokenizer.encodeFramed(text)]);
+      const V = logits.dims[2];
+      const ids = await roberta.tokenizer.encodeFramed(text);
+      const last = ids.lastIndexOf(roberta.tokenizer.maskId);
+      const row = logits.data.subarray(last * V, (last + 1) * V); // the last mask, where the model's first choice is a newline
+      let best = 0;
+      for (let i = 1; i < V; i++) if (row[i] > row[best]) best = i;
+      assert.ok(roberta.tokenizer.blankIds.has(best), 'the raw model prefers a whitespace piece here');
+      const preds = await roberta.fill(text, { topK: 10 });
+      for (const p of preds) for (const c of p.candidates) assert.notEqual(c.text.trim(), '', JSON.stringify(c));
+    } finally {
+      await roberta.dispose();
+    }
+  });
+
   it('a text without a mask yields nothing', async () => {
     assert.deepEqual(await engine.fill('no masks here'), []);
     assert.equal(await engine.fillAt('no masks here', 3), undefined);
