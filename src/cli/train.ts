@@ -14,6 +14,7 @@ const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer D
   --out DIR             run folder: checkpoint, log, summary, exported model in DIR/${MODEL_DIR} (default ./cloze-run)
   --steps N             optimizer steps of the run (default 1000)
   --minutes N           time budget; alone, the step count is fitted to it after measuring speed
+  --max-epochs N        with --minutes alone: never plan more than N passes over the training data (small folders)
   --resume              continue the run in --out exactly where its checkpoint left it
   --batch N --seq N --steps-per-call N --lr X --warmup N --decay linear|cosine --min-lr-ratio X
   --weight-decay X --clip X --seed N --held-out X --whole-word --mask-prob X --exclude GLOB (repeatable)
@@ -46,6 +47,7 @@ export async function run(argv: string[]): Promise<number> {
       out: { type: 'string', default: 'cloze-run' },
       steps: { type: 'string' },
       minutes: { type: 'string' },
+      'max-epochs': { type: 'string' },
       resume: { type: 'boolean', default: false },
       layers: { type: 'string' },
       hidden: { type: 'string' },
@@ -125,6 +127,7 @@ export async function run(argv: string[]): Promise<number> {
     scratch: Object.fromEntries(Object.entries(scratch).filter(([, x]) => x !== undefined)),
     steps: num(v, 'steps', { int: true, min: 1 }),
     minutes: num(v, 'minutes', { min: 0 }),
+    maxEpochs: num(v, 'max-epochs', { min: 0.01 }),
     resume: values.resume,
     batch: num(v, 'batch', { int: true, min: 1 }),
     seq: num(v, 'seq', { int: true, min: 8 }),
