@@ -5,6 +5,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
 import { ClozeError, errorText } from '../core/errors';
+import { restoreHalfWeights } from './onnx/halfWeights';
 import { decodeModel, floatTensorData, onnx } from './onnx/proto';
 
 /** Model prefixes of Hugging Face parameter names, and head names that differ from BERT's. */
@@ -55,6 +56,8 @@ export async function importModel(dir: string): Promise<{ config: BertConfig; pa
   } catch (e) {
     throw new ClozeError('model-corrupt', `${file} is not a readable ONNX model; re-export or re-download it.`, errorText(e));
   }
+  // Our shipped models store large weights as float16 behind a Cast; read them back as float32.
+  restoreHalfWeights(model);
   const params = paramsFromGraph(model.graph, dir);
   const out: Params = new Map();
   for (const [name, shape] of paramShapes(config)) {

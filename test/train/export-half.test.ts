@@ -4,7 +4,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { onnx } from 'onnx-proto';
-import { halveWeights, toHalfBits } from '../../src/train/onnx/halfWeights';
+import { fromHalfBits, halveWeights, restoreHalfWeights, toHalfBits } from '../../src/train/onnx/halfWeights';
+import { importModel } from '../../src/train/import';
+import { repoRoot } from '../paths';
 import { fixture } from '../paths';
 
 describe('float16 weights', () => {
@@ -46,5 +48,21 @@ describe('float16 weights', () => {
         assert.equal(best(lb), best(la));
       }
     }
+  });
+
+  it('restores float16 weights to float32 (round trip within half precision), so shipped models can be trained further', async () => {
+    for (const v of [0, 1, -2, 0.1, 3.14159, 65504, 2 ** -24]) {
+      assert.ok(Math.abs(fromHalfBits(toHalfBits(v)) - v) <= Math.abs(v) * 2 ** -11 + 2 ** -25, `${v}`);
+    }
+    const bytes = readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.onnx'));
+    const m = onnx.ModelProto.decode(bytes);
+    const n = halveWeights(m);
+    assert.equal(restoreHalfWeights(m), n);
+    assert.ok(!(m.graph!.node ?? []).some((x) => x.opType === 'Cast' && (x.output?.[0] ?? '').length > 0 && (x.input?.[0] ?? '').endsWith('__fp16')));
+    const s = await ort.InferenceSession.create(onnx.ModelProto.encode(m).finish());
+    assert.deepEqual([...s.inputNames].sort(), ['attention_mask', 'input_ids', 'token_type_ids']);
+    // The bundled default model (float16 on disk) imports for "Train on Workspace".
+    const { config, params } = await importModel(path.join(repoRoot, 'models', 'default'));
+    assert.equal(params.get('embeddings.word_embeddings.weight')?.length, config.vocabSize * config.hidden);
   });
 });

@@ -75,3 +75,44 @@ export function halveWeights(model: onnx.IModelProto, minElements = 4096): numbe
   g.node = [...casts, ...(g.node ?? [])];
   return n;
 }
+
+/** The float32 value of IEEE binary16 `bits`. */
+export function fromHalfBits(bits: number): number {
+  const sign = bits & 0x8000 ? -1 : 1;
+  const exp = (bits >>> 10) & 0x1f;
+  const mant = bits & 0x3ff;
+  if (exp === 0) return sign * mant * 2 ** -24;
+  if (exp === 0x1f) return mant ? NaN : sign * Infinity;
+  return sign * (1 + mant / 1024) * 2 ** (exp - 15);
+}
+
+/**
+ * Undoes `halveWeights`: every float16 initializer that a Cast turns into float32 becomes a float32 initializer
+ * under the Cast's output name, and the Cast goes. Lets the importer read our shipped models like any export.
+ */
+export function restoreHalfWeights(model: onnx.IModelProto): number {
+  const g = model.graph;
+  if (!g?.initializer || !g.node) return 0;
+  const halves = new Map(g.initializer.filter((t) => t.dataType === FLOAT16 && t.name).map((t) => [t.name as string, t]));
+  if (halves.size === 0) return 0;
+  const restored: onnx.ITensorProto[] = [];
+  const converted = new Set<string>();
+  const kept: onnx.INodeProto[] = [];
+  for (const n of g.node) {
+    const src = n.opType === 'Cast' && n.input?.length === 1 ? halves.get(n.input[0]) : undefined;
+    const to = n.attribute?.find((a) => a.name === 'to')?.i;
+    if (!src || Number(to) !== FLOAT || !n.output?.[0]) {
+      kept.push(n);
+      continue;
+    }
+    const raw = src.rawData ?? new Uint8Array();
+    const bits = new Uint16Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const values = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) values[i] = fromHalfBits(bits[i]);
+    restored.push({ name: n.output[0], dataType: FLOAT, dims: src.dims, rawData: new Uint8Array(values.buffer) });
+    converted.add(src.name as string);
+  }
+  g.initializer = [...g.initializer.filter((t) => !converted.has(t.name as string)), ...restored];
+  g.node = kept;
+  return restored.length;
+}
