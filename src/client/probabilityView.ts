@@ -1,6 +1,5 @@
 // The webview behind the hover's "probability view" link: every candidate of a mask as bars, with entropy and joint fills.
 import * as vscode from 'vscode';
-import type { FillResult } from '../server/protocol';
 import type { ServiceClient } from './service';
 
 function nonce(): string {
@@ -66,4 +65,3 @@ export class ProbabilityView implements vscode.Disposable {
   }
 }
 
-export type { FillResult };
