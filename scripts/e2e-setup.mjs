@@ -1,7 +1,7 @@
 // Installs, once and cached in .e2e/tools/, what a real VS Code run needs offline: Node 24, code-server, Chromium.
 // usage: node scripts/e2e-setup.mjs [--check]   (--check: only report what is missing; exit 1 if anything is)
 // Why code-server on Node 24: @vscode/test-electron cannot download VS Code without internet and no Electron build
-// installs here; code-server from npm runs the real workbench and a real Node extension host (see ../shared/E2E.md).
+// installs here; code-server from npm runs the real workbench and a real Node extension host.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -26,9 +26,17 @@ const log = (m) => console.log(`[e2e-setup] ${m}`);
 const readJson = (f) => { try { return JSON.parse(readFileSync(f, 'utf8')); } catch { return undefined; } };
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-function run(cmd, args, opts = {}) {
+// Started from `npm start`, this process carries the outer npm's npm_* variables (npm_config_user_agent says Node 20,
+// npm_config_ignore_scripts comes from our .npmrc, …); a child npm must see neither, or code-server's install refuses
+// to run ("requires node v24") or skips the build of its native modules.
+function outsideNpm(env) {
+  return Object.fromEntries(Object.entries(env).filter(([k]) => !/^npm_/i.test(k) && k !== 'INIT_CWD'));
+}
+
+/** Runs a command with this process's environment minus npm's, plus `extraEnv`. */
+function run(cmd, args, { extraEnv = {}, ...opts } = {}) {
   log(`$ ${cmd} ${args.join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts });
+  const r = spawnSync(cmd, args, { stdio: 'inherit', ...opts, env: { ...outsideNpm(process.env), ...extraEnv } });
   if (r.status !== 0) throw new Error(`'${cmd} ${args.join(' ')}' failed (exit ${r.status ?? r.signal})`);
 }
 
@@ -71,7 +79,7 @@ try {
         'then run this script again (or set CLOZE_E2E_CHROMIUM to another Chromium/Chrome binary).');
     }
     run('apt-get', ['update', '-q']);
-    run('apt-get', ['install', '-y', '-q', ...aptNeeded], { env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    run('apt-get', ['install', '-y', '-q', ...aptNeeded], { extraEnv: { DEBIAN_FRONTEND: 'noninteractive' } });
     log(`apt packages ${aptNeeded.join(', ')} installed in ${secs(t)}`);
   } else {
     log(`chromium present at ${chromium}`);
@@ -95,8 +103,8 @@ try {
     npmPrefix(csPrefix);
     log(`installing code-server ${CODE_SERVER_VERSION} with Node ${NODE_VERSION} (compiles native modules; ~3 min on 2 cores)`);
     // The machine's npmrc points nodedir at Node 20's headers; the addons must be built for Node 24's ABI.
-    const env = { ...process.env, PATH: `${path.dirname(node24Bin)}:${process.env.PATH}`, npm_config_nodedir: node24Dir };
-    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], { cwd: csPrefix, env });
+    const extraEnv = { PATH: `${path.dirname(node24Bin)}:${process.env.PATH}`, npm_config_nodedir: node24Dir };
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `code-server@${CODE_SERVER_VERSION}`], { cwd: csPrefix, extraEnv });
     // XDG dirs in the tool folder: code-server writes a default config (with a password) to the home folder otherwise.
     const xdg = { XDG_CONFIG_HOME: path.join(toolsDir, 'xdg-config'), XDG_DATA_HOME: path.join(toolsDir, 'xdg-data') };
     const probe = spawnSync(node24Bin, [path.join(csDir, 'out', 'node', 'entry.js'), '--version'], { encoding: 'utf8', env: { ...process.env, ...xdg } });

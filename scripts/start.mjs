@@ -49,7 +49,7 @@ symlinkSync(root, path.join(extensionsDir, `cloze.cloze-${version}`), 'dir');
 const userDataDir = path.join(stateDir, 'user-data');
 if (args.includes('--fresh') && existsSync(userDataDir) && lstatSync(userDataDir).isDirectory()) rmSync(userDataDir, { recursive: true, force: true });
 const settings = {};
-const bert = path.resolve(root, '..', 'shared', 'fixtures', 'bert-tiny-wordpiece');
+const bert = path.join(root, 'test', 'fixtures', 'bert-tiny-wordpiece');
 let modelNote = 'the bundled models/default';
 if (option('model')) {
   settings['cloze.model'] = path.resolve(option('model'));

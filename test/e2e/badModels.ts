@@ -8,7 +8,7 @@ import { e2eTempDir } from './tempDirs';
 function copyModel(src: string, label: string): string {
   const dir = path.join(e2eTempDir('bad-model'), label);
   fs.cpSync(src, dir, { recursive: true });
-  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644); // the shared fixtures are read-only
+  for (const f of fs.readdirSync(dir)) fs.chmodSync(path.join(dir, f), 0o644); // the fixtures may be read-only in a checkout
   return dir;
 }
 

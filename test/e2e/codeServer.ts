@@ -42,9 +42,9 @@ export interface CodeServer {
 }
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
+export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 
-/** Settings that keep runs quiet and repeatable (measured in ../shared/E2E.md). */
+/** Settings that keep runs quiet and repeatable (measured when the e2e set-up was designed). */
 export const quietSettings: Record<string, unknown> = {
   'workbench.startupEditor': 'none',
   'files.hotExit': 'off',

@@ -1,5 +1,5 @@
 // Shared by the train tests: fixture paths, ORT sessions from our graphs, reading reference logits.
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import { Tokenizer } from 'tokenizers';
@@ -8,7 +8,7 @@ import { Graph } from '../../src/train/onnx/graph';
 import { encodeModel } from '../../src/train/onnx/proto';
 
 export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
+export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 export const FIXTURES = ['bert-tiny-wordpiece', 'roberta-tiny-bpe'] as const;
 
 export interface ReferenceCase {
@@ -19,6 +19,15 @@ export interface ReferenceCase {
   masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[];
   logits_file?: string;
   logits_shape?: number[];
+}
+
+/** Real text the project keeps as test data (test/fixtures/corpus: semver's and mocha's JavaScript), in a fixed order. */
+function realTextFiles(): string[] {
+  const js = (pkg: string, n: number) => {
+    const dir = path.join(fixturesDir, 'corpus', 'source', pkg);
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => f.endsWith('.js')).sort().slice(0, n).map((f) => path.join(dir, f));
+  };
+  return [...js('mocha', 6), ...js('semver', 12)];
 }
 
 export function referenceCases(fixture: string): ReferenceCase[] {
@@ -51,7 +60,7 @@ export function seeded(seed: number): () => number {
 }
 
 /**
- * Masked-LM batches of real text: the shared design notes and prototype sources, tokenized with a fixture's
+ * Masked-LM batches of real text (the test corpus's JavaScript), tokenized with a fixture's
  * tokenizer, packed into [CLS] … [SEP] rows and masked 15% (80% mask / 10% random / 10% kept), seeded.
  * Deliberately simple and independent of the product's collator.
  */
@@ -67,8 +76,7 @@ export async function realTextBatches(fixture: string, shape: { batch: number; s
   };
   const [cls, sep, mask] = [idOf('cls_token'), idOf('sep_token'), idOf('mask_token')];
   const vocab = tokenizer.getVocabSize(true);
-  const sources = [path.join(fixturesDir, '..', 'DESIGN.md'), path.join(fixturesDir, '..', 'E2E.md'),
-    ...['gen_bert.py', 'torch_ref.py', 'ortrun.js', 'README.md'].map((f) => path.join(fixturesDir, '..', 'reference', 'onnx-train-prototype', f))];
+  const sources = realTextFiles();
   const stream: number[] = [];
   for (const f of sources) stream.push(...(await tokenizer.encode(readFileSync(f, 'utf8'), null, { addSpecialTokens: false })).getIds());
   const rng = seeded(seed);

@@ -11,9 +11,9 @@ export interface ClozeApi {
   status(): Promise<{ model: string; modelDir: string; device: string; lastLatencyMs?: number }>;
 }
 
-/** out/test/e2e/suite → the repository root; the fixtures live beside it in ../shared. */
+/** out/test/e2e/suite → the repository root; the parity fixtures live in test/fixtures. */
 export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-export const fixturesDir = path.resolve(repoRoot, '..', 'shared', 'fixtures');
+export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 export const bertDir = path.join(fixturesDir, 'bert-tiny-wordpiece');
 
 export async function clozeApi(): Promise<ClozeApi> {
