@@ -1,5 +1,5 @@
-// Runs every test suite (unit, extension host in a real VS Code, UI in a real browser) and prints one summary.
-// usage: node scripts/test.mjs [unit] [ext] [ui]   (no argument: all)
+// Runs every test suite (unit, extension host in a real VS Code, UI in a real browser, the packaged .vsix) and prints one summary.
+// usage: node scripts/test.mjs [unit] [ext] [ui] [vsix]   (no argument: all)
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
@@ -11,6 +11,8 @@ const suites = [
   { name: 'unit', cmd: ['node', 'scripts/mocha-suite.mjs', 'unit', 'out/test/unit', 'out/test/train'] },
   { name: 'ext', cmd: ['node', 'out/test/e2e/runExtensionTests.js'] },
   { name: 'ui', cmd: ['node', 'out/test/e2e/runUiTests.js'] },
+  // Last: `npm run package` leaves the production build in dist/. Packages, installs the .vsix into code-server, fills.
+  { name: 'vsix', cmd: ['node', 'out/test/e2e/runVsixTests.js'] },
 ].filter((s) => wanted.length === 0 || wanted.includes(s.name));
 
 const resultsDir = path.join(root, '.test-results');
