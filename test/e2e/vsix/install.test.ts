@@ -22,7 +22,7 @@ interface Run { code: number | null; out: string; seconds: number }
 function runCommand(cmd: string, args: string[], env: NodeJS.ProcessEnv = process.env): Promise<Run> {
   const started = Date.now();
   return new Promise((resolve, reject) => {
-    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(cmd, args, { cwd: repoRoot, env, stdio: ['ignore', 'pipe', 'pipe'], shell: process.platform === 'win32' });
     let out = '';
     child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
     child.stderr.on('data', (d: Buffer) => { out += d.toString(); });
@@ -96,7 +96,7 @@ describe('The packaged .vsix, installed into code-server', () => {
 
   it(`npm run package writes ${path.basename(vsixFile)} with only this platform's native binaries`, async () => {
     const before = Date.now();
-    const r = await runCommand(process.platform === 'win32' ? 'npm.cmd' : 'npm', ['run', 'package']);
+    const r = await runCommand('npm', ['run', 'package']);
     console.log(`      package: ${r.seconds.toFixed(1)} s; ${/\[package\] \S+\.vsix: [^\n]*/.exec(r.out)?.[0] ?? '(no summary)'}`);
     assert.strictEqual(r.code, 0, `npm run package failed:\n${tail(r.out)}`);
     const st = fs.statSync(vsixFile);
@@ -177,7 +177,7 @@ describe('The packaged .vsix, installed into code-server', () => {
     // process runs the installed dist/server.js with the installed native libraries mapped.
     const modelDir = path.join(installed, 'models', 'default');
     let log = '';
-    for (let i = 0; i < 50 && !log.includes(`from ${modelDir}`); i++) {
+    for (let i = 0; i < 100 && !log.includes(`from ${modelDir}`); i++) {
       log = findFiles(path.join(userDataDir, 'logs'), /Cloze/i).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
       await page.waitForTimeout(200);
     }
