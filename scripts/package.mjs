@@ -226,7 +226,9 @@ async function main() {
   console.log(`[package] native files for ${target}:\n${binaries.map((f) => `  ${f}`).join('\n')}`);
   const problems = checkEntries(files, target, native);
   if (MAX_BYTES[target] && size > MAX_BYTES[target]) problems.push(`${mb(size)} is over the ${mb(MAX_BYTES[target])} limit for ${target}`);
-  if (problems.length) fail(`the package is wrong:\n  ${problems.join('\n  ')}`);
+  if (problems.length) fail(`the package is wrong (staged files kept in ${path.relative(root, stage)}):\n  ${problems.join('\n  ')}`);
+  rmSync(stage, { recursive: true, force: true });
+  if (readdirSync(path.dirname(stage)).length === 0) rmSync(path.dirname(stage), { recursive: true, force: true });
   console.log(`[package] done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
