@@ -1,7 +1,7 @@
 // Ghost text: the best fill for the mask just typed, shown after it and swapped in for it when accepted with Tab.
 import * as vscode from 'vscode';
 import type { ServiceClient } from './service';
-import { inlineSettings } from './settings';
+import { inlineSettings, isEnabledFor } from './settings';
 
 export const ACCEPT_INLINE = 'cloze.acceptInline';
 
@@ -31,7 +31,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
   ): Promise<vscode.InlineCompletionItem[] | undefined> {
     const cfg = inlineSettings();
     // While the suggest list is open it already previews the selected fill.
-    if (!cfg.enabled || ctx.selectedCompletionInfo) return undefined;
+    if (!cfg.enabled || ctx.selectedCompletionInfo || !isEnabledFor(doc)) return undefined;
     const before = doc.lineAt(pos.line).text.slice(Math.max(0, pos.character - 32), pos.character);
     const own = this.service.status?.maskToken;
     if (!before.endsWith('[MASK]') && !(own && before.endsWith(own))) return undefined;

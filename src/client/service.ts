@@ -1,4 +1,5 @@
-// Starts the language-model service, keeps it alive with back-off restarts, and relays its status and notices.
+// Starts the language-model service when it is first needed, keeps it alive with back-off restarts, and relays its
+// status and notices.
 import * as vscode from 'vscode';
 import {
   CloseAction,
@@ -41,6 +42,11 @@ const HEALTHY_AFTER_MS = 60000;
 
 export class ServiceClient implements vscode.Disposable {
   private client: LanguageClient | undefined;
+  /** The first start (or the latest restart) in flight or done; undefined until something needs the service. */
+  private starting: Promise<void> | undefined;
+  private readonly startedEmitter = new vscode.EventEmitter<void>();
+  /** Fires each time a start finished (the first one, and after Restart Service). */
+  readonly onStarted = this.startedEmitter.event;
   private crashes = 0;
   private startedAt = 0;
   private stopping = false;
@@ -59,9 +65,30 @@ export class ServiceClient implements vscode.Disposable {
     private readonly serverModule: string,
     private readonly settings: () => ServiceSettings,
     private readonly log: vscode.LogOutputChannel,
+    private readonly middleware: LanguageClientOptions['middleware'] = {},
   ) {}
 
-  async start(): Promise<void> {
+  /** Whether the service process has been asked to start in this window. */
+  get started(): boolean {
+    return this.starting !== undefined;
+  }
+
+  /** Starts the service once; later calls wait for that start. A failed start is reported and may be retried. */
+  ensureStarted(): Promise<void> {
+    this.starting ??= this.start().then(
+      () => this.startedEmitter.fire(),
+      (e: unknown) => {
+        this.starting = undefined;
+        const msg = `Cloze could not start its language-model service: ${e instanceof Error ? e.message : String(e)}`;
+        this.log.error(msg);
+        void vscode.window.showErrorMessage(msg, 'Show Log').then((p) => p && this.log.show());
+        throw e;
+      },
+    );
+    return this.starting;
+  }
+
+  private async start(): Promise<void> {
     this.stopping = false;
     const serverOptions: ServerOptions = {
       run: { module: this.serverModule, transport: TransportKind.ipc },
@@ -72,6 +99,7 @@ export class ServiceClient implements vscode.Disposable {
       outputChannel: this.log,
       initializationOptions: () => this.settings(),
       markdown: { isTrusted: { enabledCommands: ['cloze.showProbabilities'] } },
+      middleware: this.middleware,
       connectionOptions: { maxRestartCount: 0 },
       errorHandler: {
         error: () => ({ action: ErrorAction.Continue }),
@@ -138,12 +166,18 @@ export class ServiceClient implements vscode.Disposable {
     }
   }
 
-  /** Resolves when the service has finished loading a model (successfully or not). */
-  ready(): Promise<ModelStatus | undefined> {
-    if (this.status && this.status.state !== 'loading') return Promise.resolve(this.status);
+  /** Starts the service if needed; resolves when it has finished loading a model (successfully or not). */
+  async ready(): Promise<ModelStatus | undefined> {
+    try {
+      await this.ensureStarted();
+    } catch {
+      return this.status;
+    }
+    if (this.status && this.status.state !== 'loading') return this.status;
     return new Promise((resolve) => this.readyWaiters.push(() => resolve(this.status)));
   }
 
+  /** Sends the current settings; a service not started yet reads them when it starts. */
   async configure(): Promise<ModelStatus | undefined> {
     if (!this.client || this.client.state !== State.Running) return this.status;
     this.setStatus({ ...(this.status ?? { pid: 0 }), state: 'loading' });
@@ -153,6 +187,7 @@ export class ServiceClient implements vscode.Disposable {
   }
 
   async fill(params: FillParams, token?: vscode.CancellationToken): Promise<FillResult | null> {
+    await this.ensureStarted().catch(() => undefined);
     if (!this.client || this.client.state !== State.Running) return null;
     try {
       return await this.client.sendRequest(FillRequest, params, token);
@@ -168,12 +203,14 @@ export class ServiceClient implements vscode.Disposable {
     return this.client;
   }
 
-  trainPreview(p: TrainFilesParams): Promise<TrainPreview> {
+  async trainPreview(p: TrainFilesParams): Promise<TrainPreview> {
+    await this.ensureStarted();
     return this.running().sendRequest(TrainPreviewRequest, p);
   }
 
   /** Resolves when the run ends (done, out of time, or stopped); progress arrives through onTrainProgress/onTrainEval. */
-  trainStart(p: TrainStartParams): Promise<TrainSummary> {
+  async trainStart(p: TrainStartParams): Promise<TrainSummary> {
+    await this.ensureStarted();
     return this.running().sendRequest(TrainStartRequest, p);
   }
 
@@ -189,7 +226,8 @@ export class ServiceClient implements vscode.Disposable {
     await this.stop();
     this.crashes = 0;
     this.status = undefined;
-    await this.start();
+    this.starting = undefined;
+    await this.ensureStarted();
   }
 
   async stop(): Promise<void> {
@@ -208,6 +246,7 @@ export class ServiceClient implements vscode.Disposable {
   dispose(): void {
     void this.stop();
     this.statusEmitter.dispose();
+    this.startedEmitter.dispose();
     this.noticeEmitter.dispose();
     this.trainProgressEmitter.dispose();
     this.trainEvalEmitter.dispose();

@@ -3,11 +3,16 @@ import * as vscode from 'vscode';
 import type { Device } from '../core/session';
 import type { ServiceSettings } from '../server/protocol';
 
+/**
+ * In Restricted Mode VS Code already hides the workspace's values of the restricted settings (`cloze.model`,
+ * `cloze.device`, …; see capabilities in package.json); the model trained on the workspace is left out here too, so an
+ * untrusted folder runs the bundled model (or the user's own setting).
+ */
 export function serviceSettings(extensionPath: string, trainedModel?: string): ServiceSettings {
   const c = vscode.workspace.getConfiguration('cloze');
   return {
     model: resolveUserPath(c.get<string>('model', '')),
-    trainedModel,
+    trainedModel: vscode.workspace.isTrusted ? trainedModel : undefined,
     bundledModel: vscode.Uri.joinPath(vscode.Uri.file(extensionPath), 'models', 'default').fsPath,
     devices: c.get<Device[]>('device', ['cuda', 'dml', 'coreml', 'cpu']),
     topK: c.get<number>('topK', 8),
@@ -27,9 +32,12 @@ function resolveUserPath(p: string): string {
   return out;
 }
 
+/** Where documents live that Cloze reads: on disk, new, or in a virtual workspace (fills need only the text). */
+const SCHEMES = ['file', 'untitled', 'vscode-vfs', 'vscode-remote'];
+
 export function documentSelector(): { scheme: string; language?: string }[] {
   const langs = vscode.workspace.getConfiguration('cloze').get<string[]>('languages', ['*']);
-  const schemes = ['file', 'untitled'];
+  const schemes = SCHEMES;
   if (langs.includes('*')) return schemes.map((scheme) => ({ scheme }));
   return schemes.flatMap((scheme) => langs.map((language) => ({ scheme, language })));
 }
@@ -37,4 +45,12 @@ export function documentSelector(): { scheme: string; language?: string }[] {
 export function inlineSettings(): { enabled: boolean; debounceMs: number } {
   const c = vscode.workspace.getConfiguration('cloze');
   return { enabled: c.get<boolean>('inline.enabled', true), debounceMs: c.get<number>('inline.debounceMs', 150) };
+}
+
+/** Cloze is active in a document when its scheme and language are selected and not switched off for that language. */
+export function isEnabledFor(doc: vscode.TextDocument): boolean {
+  if (!SCHEMES.includes(doc.uri.scheme)) return false;
+  const langs = vscode.workspace.getConfiguration('cloze').get<string[]>('languages', ['*']);
+  if (!langs.includes('*') && !langs.includes(doc.languageId)) return false;
+  return vscode.workspace.getConfiguration('cloze', { languageId: doc.languageId, uri: doc.uri }).get<boolean>('enabled', true);
 }

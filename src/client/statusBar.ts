@@ -1,21 +1,40 @@
-// The status bar item: which model, on which device, how fast — and a click away from every Cloze action.
+// The status bar item: which model, on which device, how fast — and a click away from every Cloze action. Shown only
+// while the active editor is one where Cloze is active.
 import * as vscode from 'vscode';
 import type { ModelStatus } from '../server/protocol';
+import { isEnabledFor } from './settings';
 
 export class StatusBar implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem('cloze.status', vscode.StatusBarAlignment.Right, 100);
+  private readonly subscriptions: vscode.Disposable[];
 
-  constructor() {
+  /** `started`: whether the service has been started in this window (before that Cloze is idle). */
+  constructor(private readonly started: () => boolean) {
     this.item.name = 'Cloze';
     this.item.command = 'cloze.showMenu';
     this.show(undefined);
-    this.item.show();
+    this.subscriptions = [
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateVisibility()),
+      vscode.workspace.onDidOpenTextDocument(() => this.updateVisibility()),
+      vscode.workspace.onDidChangeConfiguration((e) => e.affectsConfiguration('cloze') && this.updateVisibility()),
+    ];
+    this.updateVisibility();
+  }
+
+  updateVisibility(): void {
+    const doc = vscode.window.activeTextEditor?.document;
+    if (doc && isEnabledFor(doc)) this.item.show();
+    else this.item.hide();
   }
 
   show(s: ModelStatus | undefined): void {
     const md = new vscode.MarkdownString(undefined, true);
     md.appendMarkdown('**Cloze** — masked-token completion\n\n');
-    if (!s || s.state === 'loading') {
+    if (!s && !this.started()) {
+      this.item.text = '$(sparkle) Cloze';
+      this.item.backgroundColor = undefined;
+      md.appendMarkdown('Idle: the language-model service starts when you type `[MASK]` (or run a Cloze command).');
+    } else if (!s || s.state === 'loading') {
       this.item.text = `$(loading~spin) Cloze${s?.model ? `: ${s.model}` : ''}`;
       this.item.backgroundColor = undefined;
       md.appendMarkdown(s?.model ? `Loading ${s.model}…` : 'Starting the language-model service…');
@@ -41,6 +60,7 @@ export class StatusBar implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.subscriptions.forEach((d) => d.dispose());
     this.item.dispose();
   }
 }

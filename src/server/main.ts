@@ -11,6 +11,7 @@ import {
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import { ClozeError, errorText } from '../core/errors';
 import { DocumentGuard, type Verdict } from './documentGuard';
+import { clamp, clampSettings } from './limits';
 import { ModelHost } from './modelHost';
 import {
   ConfigureRequest,
@@ -68,6 +69,11 @@ function verdictFor(doc: TextDocument): Verdict {
 const latest = new Map<string, number>();
 let seq = 0;
 let lastStatusSent = 0;
+/** Cheap pre-check for "this document has a mask": `[MASK]` or the loaded model's own mask token. */
+function mayHaveMask(text: string): boolean {
+  const own = host.current.maskToken;
+  return text.includes('[MASK]') || (own !== undefined && text.includes(own));
+}
 
 async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number, joint = false): Promise<FillResult | null> {
   const doc = documents.get(uri);
@@ -84,7 +90,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   if (!verdictFor(doc).ok) return null;
   const t0 = performance.now();
   try {
-    const p = await engine.fillAt(text, offset, { topK: topK ?? settings.topK, contextTokens: settings.contextTokens, isCancelled: stale });
+    const p = await engine.fillAt(text, offset, { topK: topK === undefined ? settings.topK : clamp('topK', topK), contextTokens: settings.contextTokens, isCancelled: stale });
     if (!p || stale()) return null;
     const together = joint && p.masksInWindow >= 2 ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale }) : undefined;
     if (stale()) return null;
@@ -113,7 +119,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
 }
 
 connection.onInitialize((params) => {
-  settings = params.initializationOptions as ServiceSettings;
+  settings = clampSettings(params.initializationOptions as ServiceSettings);
   return {
     capabilities: {
       textDocumentSync: TextDocumentSyncKind.Incremental,
@@ -129,9 +135,9 @@ connection.onInitialized(() => {
 });
 
 connection.onRequest(ConfigureRequest, async (s) => {
-  settings = s;
+  settings = clampSettings(s);
   verdicts.clear();
-  await host.configure(s);
+  await host.configure(settings);
   return host.current;
 });
 
@@ -171,6 +177,12 @@ connection.onHover(async (p, token) => {
     contents: { kind: 'markdown', value: hoverMarkdown(r, `[probability view](command:cloze.showProbabilities?${args})`) },
     range: r.range,
   };
+});
+
+// A document that already holds a mask when it opens is checked at once, so a binary or huge file is reported even
+// before (or without) a completion request reaching one of its masks.
+documents.onDidOpen((e) => {
+  if (settings && mayHaveMask(e.document.getText())) verdictFor(e.document);
 });
 
 documents.onDidClose((e) => {

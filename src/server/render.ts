@@ -24,34 +24,35 @@ export function shown(c: WireCandidate): string {
   return c.joinLeft ? `…${t}` : t;
 }
 
-/** The edit range: a piece that continues the previous word also removes the space before the mask. */
-export function editRange(doc: TextDocument, mask: Range, c: WireCandidate): Range {
-  if (!c.joinLeft) return mask;
+/** The blanks before the mask that a piece continuing the previous word removes; undefined when there are none. */
+export function gapBefore(doc: TextDocument, mask: Range): Range | undefined {
   const lineStart = doc.offsetAt({ line: mask.start.line, character: 0 });
-  let start = doc.offsetAt(mask.start);
+  const end = doc.offsetAt(mask.start);
   const text = doc.getText();
+  let start = end;
   while (start > lineStart && (text[start - 1] === ' ' || text[start - 1] === '\t')) start--;
-  return { start: doc.positionAt(start), end: mask.end };
+  return start < end ? { start: doc.positionAt(start), end: mask.start } : undefined;
 }
 
 export function completionItems(doc: TextDocument, fill: FillResult): CompletionItem[] {
-  return fill.candidates.map((c, i) => {
-    const range = editRange(doc, fill.range, c);
-    return {
-      label: shown(c),
-      kind: CompletionItemKind.Text,
-      detail: `${percent(c.score)} · ${fill.model}`,
-      labelDetails: { description: percent(c.score) },
-      documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}\n\nvocabulary piece \`${c.token}\` (id ${c.id}); entropy of this mask ${fill.entropy.toFixed(2)} bits` },
-      sortText: String(i).padStart(4, '0'),
-      // VS Code filters items by the text from the edit's start to the cursor; the mask itself must match every item.
-      filterText: doc.getText(range),
-      preselect: i === 0,
-      insertTextFormat: InsertTextFormat.PlainText,
-      textEdit: { range, newText: c.insert },
-      data: { score: c.score },
-    };
-  });
+  const gap = gapBefore(doc, fill.range);
+  return fill.candidates.map((c, i) => ({
+    label: shown(c),
+    kind: CompletionItemKind.Text,
+    detail: `${percent(c.score)} · ${fill.model}`,
+    labelDetails: { description: percent(c.score) },
+    documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}\n\nvocabulary piece \`${c.token}\` (id ${c.id}); entropy of this mask ${fill.entropy.toFixed(2)} bits` },
+    sortText: String(i).padStart(4, '0'),
+    // Every item replaces exactly the mask and is filtered by it, so VS Code ranks them all alike, by probability
+    // (items whose edit also covered the space before the mask were ranked below the others whatever their score).
+    filterText: doc.getText(fill.range),
+    preselect: i === 0,
+    insertTextFormat: InsertTextFormat.PlainText,
+    textEdit: { range: fill.range, newText: c.insert },
+    // A piece that continues the previous word also removes the space before the mask.
+    ...(c.joinLeft && gap ? { additionalTextEdits: [{ range: gap, newText: '' }] } : {}),
+    data: { score: c.score },
+  }));
 }
 
 export function hoverMarkdown(fill: FillResult, showViewCommand?: string): string {

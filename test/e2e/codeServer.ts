@@ -22,6 +22,8 @@ export interface CodeServerOptions {
   settings?: Record<string, unknown>;
   /** Extra environment for code-server and so for the extension host it starts. */
   env?: NodeJS.ProcessEnv;
+  /** Keep VS Code's workspace trust on (Restricted Mode tests); off by default, as in quietSettings. */
+  workspaceTrust?: boolean;
   /** Needed to honour the `payload` URL parameter (extensionDevelopmentPath / extensionTestsPath). */
   smokeTestDriver?: boolean;
   port?: number;
@@ -119,7 +121,7 @@ export async function startCodeServer(opts: CodeServerOptions, tools: E2eTools =
   const logFile = opts.logFile ?? path.join(tmp, 'code-server.log');
   const log = fs.openSync(logFile, 'a');
   const args = [tools.codeServer, '--bind-addr', host, '--auth', 'none', '--disable-telemetry', '--disable-update-check',
-    '--disable-workspace-trust', '--disable-getting-started-override', '--user-data-dir', userDataDir,
+    ...(opts.workspaceTrust ? [] : ['--disable-workspace-trust']), '--disable-getting-started-override', '--user-data-dir', userDataDir,
     '--extensions-dir', extensionsDir];
   if (opts.smokeTestDriver) args.push('--vscode-option', 'enable-smoke-test-driver');
   args.push(opts.workspace);

@@ -9,6 +9,20 @@ import { workspaceTrainingFiles } from './workspaceFiles';
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const eta = (s: number) => (Number.isFinite(s) ? (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`) : '…');
 
+/**
+ * Training reads every file of the workspace and writes a model that Cloze then runs: in Restricted Mode it is off,
+ * and the user is told why and where to change that.
+ */
+async function requireTrust(what: string): Promise<boolean> {
+  if (vscode.workspace.isTrusted) return true;
+  const pick = await vscode.window.showWarningMessage(
+    `Cloze: ${what} is disabled in Restricted Mode — it reads every file of this workspace to train a model. Trust the workspace to use it; fills keep working with the bundled model meanwhile.`,
+    'Manage Workspace Trust',
+  );
+  if (pick) await vscode.commands.executeCommand('workbench.trust.manage');
+  return false;
+}
+
 export interface TrainOptionsArg {
   /** Skip the pickers (tests, keybindings): minutes (null = until stopped) and mode. */
   readonly minutes?: number | null;
@@ -37,6 +51,7 @@ export class Trainer {
   }
 
   async trainWorkspace(arg: TrainOptionsArg = {}): Promise<TrainSummary | undefined> {
+    if (!(await requireTrust('Train on Workspace'))) return undefined;
     if (this.current) {
       const pick = await vscode.window.showInformationMessage('Cloze is already training on this workspace.', 'Show Training View', 'Stop Training');
       if (pick === 'Show Training View') this.view.show();
@@ -79,6 +94,7 @@ export class Trainer {
   }
 
   async resume(): Promise<TrainSummary | undefined> {
+    if (!(await requireTrust('Resume Training'))) return undefined;
     if (this.current) return this.trainWorkspace();
     const run = await this.store.unfinishedRun();
     if (!run) {
@@ -90,6 +106,7 @@ export class Trainer {
   }
 
   async offerResume(): Promise<void> {
+    if (!vscode.workspace.isTrusted) return;
     const run = await this.store.unfinishedRun();
     if (!run || this.current) return;
     const pick = await vscode.window.showInformationMessage(

@@ -17,8 +17,8 @@ async function logMatching(pattern: RegExp): Promise<string> {
 /** The good model fills a freshly typed mask again: the service and the editor survived. */
 async function assertStillFills(fileName: string): Promise<void> {
   const { workbench, writeFile } = await uiSession();
-  await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 60_000 });
   await workbench.openFile(writeFile(fileName, ''));
+  await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 60_000 });
   await workbench.type('This program is free .');
   await workbench.page.keyboard.press('ArrowLeft');
   await workbench.type('[MASK]');

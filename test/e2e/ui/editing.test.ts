@@ -20,7 +20,8 @@ describe('Cloze in the browser: typing [MASK]', () => {
   beforeEach(async () => { await (await uiSession()).workbench.closeAllEditors(); });
 
   it('the status bar names the model', async () => {
-    const { workbench } = await uiSession();
+    const { workbench, writeFile } = await uiSession();
+    await workbench.openFile(writeFile('status.txt', `${SENTENCE}\n`));
     await workbench.statusBarItem(/bert-tiny-wordpiece/).first().waitFor({ timeout: 90_000 });
     await screenshot('ui-status-bar');
   });

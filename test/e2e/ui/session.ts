@@ -81,6 +81,8 @@ async function start(): Promise<UiSession> {
   const workbench = new Workbench(page);
   await workbench.ready();
   // Tests start from a known state: the service up with the fixture model (the status bar then reads "name · device").
+  // The service starts at the first document with a mask, and the status bar shows only beside such an editor.
+  await workbench.openFile(path.join(workspace, 'sentences.txt'));
   await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 120_000 });
   return {
     cs, browser, page, workbench, workspace, tempDir: tmp,

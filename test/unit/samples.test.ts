@@ -1,0 +1,49 @@
+// The sample workspace's first lines, and the README's first example, are ones the bundled model answers well: a
+// newcomer's first try should work. The expected words are the sentences' right answers, not the model's outputs.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Engine } from '../../src/core/engine';
+import { repoRoot } from '../paths';
+
+/** The right answers for each line of samples/workspace/sentences.txt above its "Harder" line. */
+const ANSWERS: Record<string, readonly string[]> = {
+  'Run npm [MASK] to install the dependencies.': ['install', 'i', 'ci'],
+  'Copyright (c) 2024 The Authors. All rights [MASK].': ['reserved'],
+  'Licensed under the Apache [MASK], Version 2.0.': ['License', 'license'],
+  'print("Hello, [MASK]!")': ['world', 'World'],
+  "throw new [MASK]('invalid argument');": ['Error', 'TypeError', 'RangeError'],
+  'for (let i = 0; i < n; i[MASK]) {}': ['++'],
+};
+
+describe('the sample workspace and the README', () => {
+  let engine: Engine;
+  before(async () => { engine = await Engine.load(path.join(repoRoot, 'models', 'default'), { devices: ['cpu'] }); });
+  after(async () => engine?.dispose());
+
+  const sentences = readFileSync(path.join(repoRoot, 'samples', 'workspace', 'sentences.txt'), 'utf8').split('\n');
+  const easy = sentences.slice(0, sentences.findIndex((l) => l.startsWith('Harder'))).filter((l) => l.includes('[MASK]'));
+
+  it('every line before "Harder" has its right answer listed here', () => {
+    assert.ok(easy.length >= 5, `${easy.length} easy lines`);
+    assert.deepEqual(easy.filter((l) => !(l in ANSWERS)), []);
+  });
+
+  it("the bundled model's best fill is the right answer on each of those lines", async () => {
+    const report: string[] = [];
+    for (const line of easy) {
+      const [p] = await engine.fill(line, { topK: 3 });
+      const words = p.candidates.map((c) => c.text.trim());
+      report.push(`${JSON.stringify(line)} → ${words.join(' | ')}`);
+      assert.ok(ANSWERS[line].includes(words[0]), report.join('\n'));
+    }
+    console.log(report.map((l) => `      ${l}`).join('\n'));
+  });
+
+  it("the README's first example is one of them", () => {
+    const readme = readFileSync(path.join(repoRoot, 'README.md'), 'utf8');
+    const first = /type `([^`]*\[MASK\][^`]*)`/.exec(readme)?.[1];
+    assert.ok(first, 'the README shows no example to type');
+    assert.ok(first in ANSWERS, `the README's first example ${JSON.stringify(first)} is not a sample line answered well`);
+  });
+});
