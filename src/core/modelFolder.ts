@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError, errorText } from './errors';
-import { isFile as exists } from './paths';
+import { checkReadable, isFile as exists, pathExists, readCappedText, type FileKind } from './paths';
 
 /** The parts of config.json the engine relies on. */
 export interface HFConfig {
@@ -32,14 +32,17 @@ export interface ModelFiles {
 /** ONNX files in the order we prefer them: our own head-at-masks export, then Optimum's and transformers.js' names. */
 const ONNX_CANDIDATES = ['onnx/model_masked.onnx', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
 
+/** Caps on what the loaders read: far above any real file of the kind, far below what hurts the service. */
+const JSON_CONFIG_BYTES = 4 * 1024 * 1024;
+export const TOKENIZER_JSON: FileKind = { what: 'tokenizer.json', maxBytes: 256 * 1024 * 1024 };
+const ONNX_BYTES = 8 * 1024 * 1024 * 1024;
+
 async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if (!required) return undefined;
-    throw new ClozeError('model-corrupt', `The model folder has no ${path.basename(file)}. A Hugging Face model folder needs config.json, tokenizer.json and model.onnx (or onnx/model.onnx).`, errorText(e));
+  if (!required && !(await pathExists(file))) return undefined;
+  if (required && !(await pathExists(file))) {
+    throw new ClozeError('model-corrupt', `The model folder has no ${path.basename(file)}. A Hugging Face model folder needs config.json, tokenizer.json and model.onnx (or onnx/model.onnx).`);
   }
+  const text = await readCappedText(file, { what: path.basename(file), maxBytes: JSON_CONFIG_BYTES }, 'model-corrupt');
   try {
     const v: unknown = JSON.parse(text);
     if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
@@ -59,6 +62,18 @@ function tokenString(v: unknown): string | undefined {
 
 const SPECIAL_KEYS = ['mask_token', 'cls_token', 'sep_token', 'pad_token', 'unk_token', 'bos_token', 'eos_token'];
 
+/** Start, mask and end: the smallest window that can hold a fill. */
+const MIN_TOKENS = 3;
+
+/** A count read from a config file: absent is fine, anything but a whole number ≥ 1 (and < 2^31) is an error. */
+function positiveInt(v: unknown, file: string, key: string): number | undefined {
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 2 ** 31 - 1) {
+    throw new ClozeError('model-corrupt', `${file} has ${key} = ${JSON.stringify(v)}; it must be a whole number of tokens ≥ 1. The file is damaged or not from a Hugging Face export.`);
+  }
+  return v;
+}
+
 export async function readModelFolder(dir: string): Promise<ModelFiles> {
   const abs = path.resolve(dir);
   let st;
@@ -72,7 +87,7 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   }
   const config = (await readJson(path.join(abs, 'config.json'), true)) as HFConfig;
   const tokenizerPath = path.join(abs, 'tokenizer.json');
-  if (!(await exists(tokenizerPath))) {
+  if (!(await pathExists(tokenizerPath))) {
     throw new ClozeError('model-corrupt', `The model folder ${abs} has no tokenizer.json. Cloze needs the fast-tokenizer file that Hugging Face exports (tokenizer.save_pretrained writes it).`);
   }
   let onnxPath: string | undefined;
@@ -85,6 +100,8 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   if (!onnxPath) {
     throw new ClozeError('model-corrupt', `The model folder ${abs} has no ONNX model (looked for ${ONNX_CANDIDATES.join(', ')}). Export one with Hugging Face Optimum: optimum-cli export onnx --task fill-mask.`);
   }
+  await checkReadable(tokenizerPath, TOKENIZER_JSON, 'model-corrupt');
+  await checkReadable(onnxPath, { what: path.relative(abs, onnxPath), maxBytes: ONNX_BYTES }, 'model-corrupt');
 
   const tokCfg = (await readJson(path.join(abs, 'tokenizer_config.json'), false)) ?? {};
   const specialMap = (await readJson(path.join(abs, 'special_tokens_map.json'), false)) ?? {};
@@ -97,10 +114,15 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   if (!maskToken) {
     throw new ClozeError('no-mask-token', `The tokenizer of ${path.basename(abs)} defines no mask token (mask_token in tokenizer_config.json or special_tokens_map.json), so it is not a fill-mask model. Choose a masked language model such as a BERT or RoBERTa export.`);
   }
-  const maxPos = typeof config.max_position_embeddings === 'number' ? config.max_position_embeddings : 512;
+  const maxPos = positiveInt(config.max_position_embeddings, 'config.json', 'max_position_embeddings') ?? 512;
   // RoBERTa reserves padding_idx+1 positions, so its usable length is max_position_embeddings - 2.
   const posLimit = config.model_type === 'roberta' || config.model_type === 'xlm-roberta' || config.model_type === 'camembert' ? maxPos - 2 : maxPos;
-  const mml = typeof tokCfg.model_max_length === 'number' && tokCfg.model_max_length < 1e9 ? tokCfg.model_max_length : posLimit;
+  // Hugging Face writes a huge number (1e30) for "no limit of its own".
+  const mmlRaw = typeof tokCfg.model_max_length === 'number' && tokCfg.model_max_length >= 1e9 ? undefined : tokCfg.model_max_length;
+  const mml = positiveInt(mmlRaw, 'tokenizer_config.json', 'model_max_length') ?? posLimit;
+  if (Math.min(posLimit, mml) < MIN_TOKENS) {
+    throw new ClozeError('model-corrupt', `${path.basename(abs)} allows only ${Math.min(posLimit, mml)} tokens (max_position_embeddings ${maxPos}, model_max_length ${mml}); a fill needs at least ${MIN_TOKENS}. The config files are probably damaged.`);
+  }
   const nameOrPath = typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : abs;
   return {
     dir: abs,
