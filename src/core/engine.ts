@@ -4,6 +4,7 @@ import { ClozeError, errorText } from './errors';
 import { rank } from './fill';
 import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
 import { readModelFolder, type ModelFiles } from './modelFolder';
+import { locateModel } from './modelSource';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
 import { buildWindow } from './window';
@@ -84,7 +85,7 @@ export class Engine {
   private queue: Promise<unknown> = Promise.resolve();
   private readonly pattern: RegExp;
 
-  /** Never offered as fills: special tokens and whitespace-only pieces. */
+  /** Never offered as fills: special tokens, whitespace-only pieces and pieces of a character (U+FFFD alone). */
   private readonly excluded: ReadonlySet<number>;
 
   private constructor(
@@ -95,11 +96,12 @@ export class Engine {
     private readonly intInputs: ReadonlyMap<string, 'int64' | 'int32'>,
   ) {
     this.pattern = maskPattern(files.maskToken);
-    this.excluded = new Set([...tokenizer.specialIds, ...tokenizer.blankIds]);
+    this.excluded = new Set([...tokenizer.specialIds, ...tokenizer.blankIds, ...tokenizer.fragmentIds]);
   }
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
-    const files = await readModelFolder(dir);
+    // A Hub id or a safetensors-only folder becomes a folder with an ONNX graph first (see modelSource.ts).
+    const files = await readModelFolder(await locateModel(dir, { log: opts.log }));
     const tokenizer = MaskTokenizer.load(files);
     const opened = await openSession(files.onnxPath, opts);
     const { session } = opened;

@@ -1,6 +1,7 @@
 // Wraps the Hugging Face `tokenizers` binding with what fill-mask needs: ids, special ids, and words for display.
 import { readFileSync } from 'node:fs';
 import { Tokenizer } from 'tokenizers';
+import { BYTE_FALLBACK, isByteFragment } from './byteLevel';
 import { ClozeError, errorText } from './errors';
 import type { ModelFiles } from './modelFolder';
 
@@ -23,6 +24,8 @@ export class MaskTokenizer {
     readonly specialIds: ReadonlySet<number>,
     /** Ids that decode to whitespace only (a space, newlines, indentation): never what a mask stands for. */
     readonly blankIds: ReadonlySet<number>,
+    /** Pieces that are part of a character (byte-level fragments, byte fallback): alone they decode to U+FFFD. */
+    readonly fragmentIds: ReadonlySet<number>,
     readonly vocabSize: number,
     private readonly style: Style,
     private readonly wordpiecePrefix: string,
@@ -66,8 +69,13 @@ export class MaskTokenizer {
     // Byte-level BPE spells space, tab, newline and carriage return as Ġ ĉ Ċ č; SentencePiece spells space as ▁.
     const blankPiece = style === 'bytelevel' ? /^[\u0120\u0109\u010A\u010D]+$/ : style === 'metaspace' ? /^\u2581+$/ : /^\s+$/;
     const blank = new Set<number>();
-    for (const [piece, i] of Object.entries(tok.getVocab(true))) if (blankPiece.test(piece) && !special.has(i)) blank.add(i);
-    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, blank, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##');
+    const fragments = new Set<number>();
+    for (const [piece, i] of Object.entries(tok.getVocab(true))) {
+      if (special.has(i)) continue;
+      if (blankPiece.test(piece)) blank.add(i);
+      else if (style === 'bytelevel' ? isByteFragment(piece) : BYTE_FALLBACK.test(piece)) fragments.add(i);
+    }
+    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, blank, fragments, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##');
   }
 
   /** Token ids of `text` without special tokens around it. */
