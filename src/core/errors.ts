@@ -12,7 +12,12 @@ export type ClozeErrorCode =
   | 'cancelled'
   | 'checkpoint-missing'
   | 'checkpoint-corrupt'
-  | 'training';
+  | 'training'
+  | 'hub-not-found'
+  | 'hub-auth'
+  | 'network'
+  | 'disk-full'
+  | 'download-corrupt';
 
 export class ClozeError extends Error {
   constructor(
