@@ -4,6 +4,7 @@ import { ClozeError, errorText } from './errors';
 import { rank } from './fill';
 import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
 import { readModelFolder, type ModelFiles } from './modelFolder';
+import { locateModel } from './modelSource';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
 import { buildWindow } from './window';
@@ -99,7 +100,8 @@ export class Engine {
   }
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
-    const files = await readModelFolder(dir);
+    // A Hub id or a safetensors-only folder becomes a folder with an ONNX graph first (see modelSource.ts).
+    const files = await readModelFolder(await locateModel(dir, { log: opts.log }));
     const tokenizer = MaskTokenizer.load(files);
     const opened = await openSession(files.onnxPath, opts);
     const { session } = opened;
