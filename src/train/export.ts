@@ -5,6 +5,7 @@ import path from 'node:path';
 import { inferenceGraph } from './bert';
 import { BertConfig, Params, configToHF } from './model';
 import { encodeModel } from './onnx/proto';
+import { encodeTransformersCheckpoint } from './safetensorsExport';
 import { ClozeError } from '../core/errors';
 
 /** Tokenizer files copied when present (the first three are what the engine and transformers.js read). */
@@ -17,6 +18,8 @@ export interface ExportOptions {
    * vocabulary head, a small model's largest layer, then runs only at the masks.
    */
   maskedVariant?: boolean;
+  /** Write `model.safetensors` (transformers names and layouts, for PyTorch); default true. */
+  safetensors?: boolean;
 }
 
 /** Writes `data` to `file` through a temporary file and a rename, so a reader never sees a half-written file. */
@@ -34,6 +37,7 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  *   initializers,
  * - `onnx/model.onnx`, the same file (hard link where possible) where transformers.js looks for it,
  * - optionally `onnx/model_masked.onnx` (see ExportOptions),
+ * - `model.safetensors`: the same weights under transformers' names for PyTorch (see safetensorsExport.ts),
  * - the tokenizer files of `tokenizerDir` (tokenizer.json is required).
  */
 export async function exportModel(dir: string, cfg: BertConfig, params: Params, tokenizerDir: string, opts: ExportOptions = {}): Promise<void> {
@@ -63,5 +67,8 @@ export async function exportModel(dir: string, cfg: BertConfig, params: Params, 
     await copyFile(src, tmpCopy);
     await rename(tmpCopy, path.join(dir, f));
   }
+  const weights = path.join(dir, 'model.safetensors');
+  if (opts.safetensors ?? true) await writeAtomic(weights, encodeTransformersCheckpoint(cfg, params));
+  else await rm(weights, { force: true });
   await writeAtomic(path.join(dir, 'config.json'), JSON.stringify(configToHF(cfg), null, 2) + '\n');
 }
