@@ -5,7 +5,7 @@ import { ClozeError } from '../core/errors';
 import { DEVICES, type Device } from '../core/session';
 import { defaultModelDir } from './paths';
 
-const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR] [--top-k N] [--targets w1,w2] [--device cuda,cpu] [--json]`;
+const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR|org/name] [--top-k N] [--targets w1,w2] [--device cuda,cpu] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({

@@ -1,5 +1,6 @@
 // The `cloze` command: one entry point, one module per subcommand, typed errors printed as plain advice.
 import { ClozeError } from '../core/errors';
+import * as download from './download';
 import * as evaluate from './eval';
 import * as fill from './fill';
 import * as train from './train';
@@ -10,10 +11,11 @@ const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
   fill: { summary: 'fill [MASK] in a sentence with a model', module: fill },
   train: { summary: 'continue or start masked-LM training on folders of text', module: train },
   eval: { summary: 'masked-token accuracy and perplexity of a model on a folder', module: evaluate },
+  download: { summary: 'fetch a model from the Hugging Face Hub (org/name) into the HF cache', module: download },
 };
 
 function usage(): string {
-  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(6)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options.'].join('\n');
+  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {

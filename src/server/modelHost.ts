@@ -1,7 +1,9 @@
 // Owns the active engine: loads the configured model, reports status, and swaps models without dropping requests.
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../core/engine';
 import { ClozeError, errorText } from '../core/errors';
+import { modelSpecKey } from '../core/modelSource';
 import type { ModelStatus, ServiceSettings } from './protocol';
 
 export class ModelHost {
@@ -24,7 +26,8 @@ export class ModelHost {
   /** Loads the model the settings name, unless it is already the active one. */
   configure(settings: ServiceSettings): Promise<Engine | undefined> {
     // A model trained on this workspace is the most specific choice; the setting and the bundled model follow.
-    const dir = path.resolve(settings.trainedModel || settings.model || settings.bundledModel);
+    // A Hub id (org/name) stays an id: the engine resolves it from the Hugging Face cache.
+    const dir = modelSpecKey(settings.trainedModel || settings.model || settings.bundledModel, existsSync);
     const key = JSON.stringify([dir, settings.devices]);
     if (key === this.key && this.loading) return this.loading;
     this.key = key;

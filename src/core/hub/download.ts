@@ -111,7 +111,9 @@ function statusError(status: number, repoId: string, what: string, token: string
       : `The Hub refused ${what} of ${repoId} (HTTP ${status}): the model is private, gated or does not exist. For a gated or private model create a read token at https://huggingface.co/settings/tokens and set HF_TOKEN in the environment VS Code or the terminal starts from (or run huggingface-cli login).`);
   }
   if (status === 404) {
-    return new ClozeError('hub-not-found', `The Hub has no ${what} for ${repoId}. Check the id (organization/name, as on the model's page) and the revision.`);
+    return new ClozeError('hub-not-found', what === 'the model'
+      ? `There is no model ${repoId} on the Hub. Check the id (organization/name, as on the model's page).`
+      : `${repoId} on the Hub has no ${what}. Check the id and the revision.`);
   }
   return new ClozeError('network', `The Hub answered HTTP ${status} for ${what} of ${repoId}; try again later.`);
 }
@@ -157,7 +159,7 @@ async function fileMeta(repoId: string, sha: string, s: Sibling, o: DownloadOpti
   } catch (e) {
     throw abortedError(e, o.signal) ?? networkError(o.endpoint, e);
   }
-  if (res.status >= 400) throw statusError(res.status, repoId, s.rfilename, o.token);
+  if (res.status >= 400) throw statusError(res.status, repoId, `file ${s.rfilename}`, o.token);
   const etag = (res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
   const size = Number(res.headers.get('x-linked-size') ?? res.headers.get('content-length'));
   if (!/^[0-9a-f]{40}$|^[0-9a-f]{64}$/.test(etag) || !Number.isFinite(size)) {
@@ -256,7 +258,7 @@ async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMe
     have = 0;
   } else {
     await res.body?.cancel();
-    throw statusError(res.status, repoId, meta.file, o.token);
+    throw statusError(res.status, repoId, `file ${meta.file}`, o.token);
   }
   meter.skip(have);
   const h = newHash(meta);

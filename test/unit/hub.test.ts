@@ -1,0 +1,285 @@
+// Hub downloads against a local HTTP server in the Hub's URL layout: by id into the HF cache, verified, resumed,
+// re-fetched when damaged, offline from the cache, and the model then fills like the PyTorch reference.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Engine } from '../../src/core/engine';
+import { ClozeError } from '../../src/core/errors';
+import { downloadModel, type DownloadProgress } from '../../src/core/hub/download';
+import { hubSettings, parseRepoSpec } from '../../src/core/hub/settings';
+import { FakeHub, repoFromFolder } from '../hubServer';
+import { ModelHost } from '../../src/server/modelHost';
+import { fixture, repoRoot } from '../paths';
+
+interface RefCase { texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[] }
+
+const ENV_KEYS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HF_TOKEN', 'HF_HUB_OFFLINE', 'CLOZE_CACHE', 'HUGGING_FACE_HUB_TOKEN', 'TRANSFORMERS_OFFLINE'];
+/** Fixture folders as Hub repositories: safetensors only (no model.onnx), plus files Cloze must not fetch. */
+const skip = (f: string) => f === 'model.onnx' || f.startsWith('reference');
+const extra = { 'pytorch_model.bin': Buffer.alloc(4096, 7), 'README.md': '# a model card\n', '.gitattributes': '*.safetensors filter=lfs\n' };
+
+async function referenceWorst(engine: Engine, name: 'bert-tiny-wordpiece' | 'roberta-tiny-bpe'): Promise<number> {
+  const ref = JSON.parse(readFileSync(path.join(fixture(name), 'reference.json'), 'utf8')) as { cases: RefCase[] };
+  let worst = 0;
+  for (const c of ref.cases) {
+    const { data, dims } = await engine.runBatch(c.input_ids, c.attention_mask, c.token_type_ids);
+    const [, S, V] = dims;
+    for (const m of c.masks) m.top_ids.forEach((id, k) => (worst = Math.max(worst, Math.abs(data[(m.batch_index * S + m.position) * V + id] - m.top_logits[k]))));
+  }
+  return worst;
+}
+
+async function rejection(p: Promise<unknown>): Promise<ClozeError> {
+  try {
+    await p;
+  } catch (e) {
+    assert.ok(e instanceof ClozeError, `expected a ClozeError, got ${e}`);
+    return e;
+  }
+  assert.fail('expected an error');
+}
+
+describe('Hugging Face Hub download (local HTTP server)', function () {
+  this.timeout(120_000);
+  let hub: FakeHub;
+  let tmp: string;
+  const saved: Record<string, string | undefined> = {};
+  const settings = () => hubSettings();
+
+  before(async () => {
+    for (const k of ENV_KEYS) saved[k] = process.env[k];
+    hub = await new FakeHub().start();
+    hub.repos.set('cloze-test/bert-tiny', repoFromFolder(fixture('bert-tiny-wordpiece'), { skip, extra }));
+    hub.repos.set('cloze-test/roberta-tiny', repoFromFolder(fixture('roberta-tiny-bpe'), { skip, extra }));
+    hub.repos.set('cloze-test/gated', repoFromFolder(fixture('bert-tiny-wordpiece'), { skip, token: 'hf_secret' }));
+    hub.repos.set('cloze-test/bin-only', repoFromFolder(fixture('bert-tiny-wordpiece'), { skip: (f) => skip(f) || f === 'model.safetensors', extra }));
+  });
+  beforeEach(() => {
+    tmp = mkdtempSync(path.join(os.tmpdir(), 'cloze-hub-'));
+    for (const k of ENV_KEYS) delete process.env[k];
+    process.env.HF_ENDPOINT = hub.endpoint;
+    process.env.HF_HOME = path.join(tmp, 'hf');
+    process.env.CLOZE_CACHE = path.join(tmp, 'cloze-cache');
+    hub.served.length = 0;
+    hub.cuts.length = 0;
+    hub.corrupt.clear();
+    hub.bareListing = false;
+  });
+  afterEach(() => rmSync(tmp, { recursive: true, force: true }));
+  after(async () => {
+    await hub.stop();
+    for (const k of ENV_KEYS) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
+  });
+
+  it('parses Hub ids and leaves paths alone', () => {
+    assert.deepEqual(parseRepoSpec('FacebookAI/roberta-base'), { repoId: 'FacebookAI/roberta-base', revision: 'main' });
+    assert.deepEqual(parseRepoSpec('org/name@v1.0'), { repoId: 'org/name', revision: 'v1.0' });
+    for (const notId of ['/abs/path', './rel/x', 'single', 'a/b/c', '../x', 'a/..', 'org/na--me', '~/models/x']) assert.equal(parseRepoSpec(notId), undefined, notId);
+  });
+
+  for (const [id, name] of [['cloze-test/bert-tiny', 'bert-tiny-wordpiece'], ['cloze-test/roberta-tiny', 'roberta-tiny-bpe']] as const) {
+    it(`${id}: downloaded by id into the HF cache layout, then the Engine loads the id and reproduces the reference`, async () => {
+      const progress: DownloadProgress[] = [];
+      const r = await downloadModel(id, { ...settings(), onProgress: (p) => progress.push(p) });
+      const repoDir = path.join(tmp, 'hf', 'hub', `models--${id.replace('/', '--')}`);
+      assert.equal(r.dir, path.join(repoDir, 'snapshots', hub.repos.get(id)!.sha));
+      assert.equal(readFileSync(path.join(repoDir, 'refs', 'main'), 'utf8'), r.sha);
+      const expected = name.startsWith('bert') ? ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'model.safetensors'] : ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.json', 'merges.txt', 'model.safetensors'];
+      assert.deepEqual(r.files, expected);
+      // Snapshot entries are relative links into blobs/, named by the LFS sha256 for the weights.
+      const link = path.join(r.dir, 'model.safetensors');
+      assert.ok(lstatSync(link).isSymbolicLink());
+      assert.match(readlinkSync(link), /^\.\.[\\/]\.\.[\\/]blobs[\\/][0-9a-f]{64}$/);
+      assert.deepEqual(readFileSync(link), readFileSync(path.join(fixture(name), 'model.safetensors')));
+      assert.ok(!readdirSync(path.join(repoDir, 'blobs')).some((f) => f.endsWith('.incomplete')));
+      // Only what the model needs: no pytorch_model.bin, README.md, .gitattributes.
+      assert.deepEqual(hub.requests(/pytorch_model|README|gitattributes/), []);
+      assert.equal(hub.requests(/^\/cdn\//).length, 1, 'the weights came through the redirect');
+      const last = progress[progress.length - 1];
+      assert.equal(last.bytes, last.total);
+      assert.ok(last.bytesPerSecond > 0);
+
+      const engine = await Engine.load(id, { devices: ['cpu'] });
+      try {
+        assert.ok(engine.info.dir.startsWith(r.dir), engine.info.dir);
+        assert.equal(engine.info.name, id.split('/')[1]);
+        const worst = await referenceWorst(engine, name);
+        assert.ok(worst <= 1e-4, `max |diff| ${worst}`);
+      } finally {
+        await engine.dispose();
+      }
+    });
+  }
+
+  it('a second download uses the verified cache and fetches nothing but the listing', async () => {
+    await downloadModel('cloze-test/bert-tiny', settings());
+    hub.served.length = 0;
+    const r = await downloadModel('cloze-test/bert-tiny', settings());
+    assert.equal(r.downloadedBytes, 0);
+    assert.deepEqual(hub.served.map((s) => s.url), ['/api/models/cloze-test/bert-tiny/revision/main']);
+  });
+
+  it('an interrupted download resumes with a Range request where it stopped', async () => {
+    const size = hub.repos.get('cloze-test/bert-tiny')!.files.get('model.safetensors')!.length;
+    hub.cuts.push(100_000);
+    const err = await rejection(downloadModel('cloze-test/bert-tiny', { ...settings(), retries: 0 }));
+    assert.equal(err.code, 'network');
+    assert.match(err.userMessage, /broke off after \d+ of \d+ bytes.*again/);
+    const blobs = path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'blobs');
+    const partial = readdirSync(blobs).find((f) => f.endsWith('.incomplete'))!;
+    const have = statSync(path.join(blobs, partial)).size;
+    assert.ok(have >= 100_000 && have < size, `partial ${have}`);
+    assert.equal(existsSync(path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'snapshots')), false, 'nothing half-done in snapshots/');
+
+    const r = await downloadModel('cloze-test/bert-tiny', settings());
+    const cdn = hub.requests(/^\/cdn\//);
+    assert.equal(cdn[cdn.length - 1].range, `bytes=${have}-`);
+    assert.equal(cdn[cdn.length - 1].bytes, size - have);
+    assert.deepEqual(readFileSync(path.join(r.dir, 'model.safetensors')), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+  });
+
+  it('a connection that breaks mid-file is resumed automatically within one download', async () => {
+    hub.cuts.push(50_000, 200_000);
+    const r = await downloadModel('cloze-test/roberta-tiny', settings());
+    const ranges = hub.requests(/^\/cdn\//).map((s) => s.range);
+    assert.equal(ranges.length, 3);
+    assert.equal(ranges[0], undefined);
+    assert.match(ranges[1] ?? '', /^bytes=\d+-$/);
+    assert.deepEqual(readFileSync(path.join(r.dir, 'model.safetensors')), readFileSync(path.join(fixture('roberta-tiny-bpe'), 'model.safetensors')));
+  });
+
+  it('a damaged blob in the cache is detected and fetched again', async () => {
+    const r = await downloadModel('cloze-test/bert-tiny', settings());
+    const blob = path.join(path.dirname(path.dirname(r.dir)), 'blobs', path.basename(readlinkSync(path.join(r.dir, 'model.safetensors'))));
+    const bytes = readFileSync(blob);
+    bytes[1000] ^= 0x55;
+    writeFileSync(blob, bytes);
+    hub.served.length = 0;
+    const logs: string[] = [];
+    const again = await downloadModel('cloze-test/bert-tiny', { ...settings(), log: (m) => logs.push(m) });
+    assert.ok(logs.some((l) => /model\.safetensors: the cached blob is damaged/.test(l)), logs.join('\n'));
+    assert.equal(hub.requests(/^\/cdn\//).length, 1);
+    assert.equal(again.downloadedBytes, bytes.length);
+    assert.deepEqual(readFileSync(blob), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+  });
+
+  it('content that does not match the Hub checksum is rejected and never reaches the cache', async () => {
+    const weights = hub.repos.get('cloze-test/bert-tiny')!.files.get('model.safetensors')!;
+    const { createHash } = await import('node:crypto');
+    hub.corrupt.add(createHash('sha256').update(weights).digest('hex'));
+    const err = await rejection(downloadModel('cloze-test/bert-tiny', settings()));
+    assert.equal(err.code, 'download-corrupt');
+    assert.match(err.userMessage, /model\.safetensors did not match its checksum/);
+    const blobs = readdirSync(path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'blobs'));
+    assert.ok(!blobs.some((b) => b.length === 64 || b.endsWith('.incomplete')), blobs.join(','));
+  });
+
+  it('without sizes in the listing, the resolve headers (X-Linked-ETag, X-Linked-Size) give the checksums', async () => {
+    hub.bareListing = true;
+    const r = await downloadModel('cloze-test/bert-tiny', settings());
+    assert.ok(hub.requests(/\/resolve\//).some((s) => s.method === 'HEAD'));
+    assert.deepEqual(readFileSync(path.join(r.dir, 'model.safetensors')), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+  });
+
+  it('offline (HF_HUB_OFFLINE=1, server unreachable) a cached id loads from the cache; an uncached one says how to get it', async () => {
+    await downloadModel('cloze-test/roberta-tiny', settings());
+    const offlineHub = new FakeHub();
+    await offlineHub.start();
+    process.env.HF_ENDPOINT = offlineHub.endpoint;
+    await offlineHub.stop(); // nothing listens there now
+    process.env.HF_HUB_OFFLINE = '1';
+    hub.served.length = 0;
+    const engine = await Engine.load('cloze-test/roberta-tiny', { devices: ['cpu'] });
+    try {
+      assert.ok((await referenceWorst(engine, 'roberta-tiny-bpe')) <= 1e-4);
+    } finally {
+      await engine.dispose();
+    }
+    assert.equal(hub.served.length, 0);
+    const err = await rejection(Engine.load('cloze-test/bert-tiny', { devices: ['cpu'] }));
+    assert.equal(err.code, 'model-missing');
+    assert.match(err.userMessage, /not in the Hugging Face cache.*HF_HUB_OFFLINE.*cloze download cloze-test\/bert-tiny/);
+  });
+
+  it('no network: a clear error for an uncached model, the cache for a cached one', async () => {
+    await downloadModel('cloze-test/bert-tiny', settings());
+    const gone = new FakeHub();
+    await gone.start();
+    const endpoint = gone.endpoint;
+    await gone.stop();
+    const err = await rejection(downloadModel('cloze-test/roberta-tiny', { ...settings(), endpoint }));
+    assert.equal(err.code, 'network');
+    assert.match(err.userMessage, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ \(ECONNREFUSED\)/);
+    const cached = await downloadModel('cloze-test/bert-tiny', { ...settings(), endpoint });
+    assert.equal(cached.fromCache, true);
+  });
+
+  it('404 for an unknown repository or revision, 401 for a gated one (with how to set HF_TOKEN), and the token works', async () => {
+    let err = await rejection(downloadModel('cloze-test/nope', settings()));
+    assert.equal(err.code, 'hub-not-found');
+    assert.match(err.userMessage, /There is no model cloze-test\/nope on the Hub/);
+    err = await rejection(downloadModel('cloze-test/bert-tiny', { ...settings(), revision: 'v9' }));
+    assert.equal(err.code, 'hub-not-found');
+    assert.match(err.userMessage, /cloze-test\/bert-tiny on the Hub has no revision v9/);
+    err = await rejection(downloadModel('cloze-test/gated', settings()));
+    assert.equal(err.code, 'hub-auth');
+    assert.match(err.userMessage, /HTTP 401.*HF_TOKEN/);
+    err = await rejection(downloadModel('cloze-test/gated', { ...settings(), token: 'wrong' }));
+    assert.match(err.userMessage, /with your token/);
+    process.env.HF_TOKEN = 'hf_secret';
+    const r = await downloadModel('cloze-test/gated', settings());
+    assert.ok(existsSync(path.join(r.dir, 'model.safetensors')));
+    assert.equal(hub.requests(/^\/api\//).pop()!.authorization, 'Bearer hf_secret');
+  });
+
+  it('a repository with only pytorch_model.bin: the error names the file Cloze needs', async () => {
+    const err = await rejection(downloadModel('cloze-test/bin-only', settings()));
+    assert.match(err.userMessage, /has no model\.safetensors .*pytorch_model\.bin/);
+    assert.deepEqual(hub.requests(/resolve|cdn/), [], 'nothing downloaded');
+  });
+
+  it('a revision pinned by commit (org/name@sha) resolves to that snapshot', async () => {
+    const sha = hub.repos.get('cloze-test/bert-tiny')!.sha;
+    const r = await downloadModel('cloze-test/bert-tiny', { ...settings(), revision: sha });
+    assert.equal(r.sha, sha);
+    assert.equal(existsSync(path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'refs', 'main')), false);
+    const engine = await Engine.load(`cloze-test/bert-tiny@${sha}`, { devices: ['cpu'] });
+    await engine.dispose();
+  });
+
+  it('the service loads cloze.model = org/name from the cache (ModelHost keeps the id, not a path)', async () => {
+    await downloadModel('cloze-test/roberta-tiny', settings());
+    process.env.HF_HUB_OFFLINE = '1';
+    const statuses: string[] = [];
+    const host = new ModelHost(() => undefined, (s) => statuses.push(`${s.state}:${s.model}`), () => undefined);
+    try {
+      const engine = await host.configure({ model: 'cloze-test/roberta-tiny', bundledModel: fixture('bert-tiny-wordpiece'), devices: ['cpu'], topK: 5, contextTokens: 128, maxFileSizeMB: 5 });
+      assert.ok(engine);
+      assert.equal(engine.info.maskToken, '<mask>');
+      assert.deepEqual(statuses, ['loading:roberta-tiny', 'ready:roberta-tiny']);
+    } finally {
+      await host.dispose();
+    }
+  });
+
+  it('CLI: cloze download org/name, then cloze fill --model org/name --json gives the reference top token', async function () {
+    const cli = path.join(repoRoot, 'dist', 'cli.js');
+    if (!existsSync(cli)) this.skip();
+    const run = promisify(execFile);
+    const env = { ...process.env };
+    const dl = await run(process.execPath, [cli, 'download', 'cloze-test/bert-tiny'], { env, encoding: 'utf8' });
+    assert.match(dl.stdout.trim(), /models--cloze-test--bert-tiny[\\/]snapshots[\\/][0-9a-f]{40}$/);
+    assert.match(dl.stderr, /model\.safetensors/);
+    const fill = await run(process.execPath, [cli, 'fill', 'This program is free [MASK].', '--model', 'cloze-test/bert-tiny', '--json', '--top-k', '1'], { env: { ...env, HF_HUB_OFFLINE: '1' }, encoding: 'utf8' });
+    const out = JSON.parse(fill.stdout) as { token: number; token_str: string }[][];
+    const ref = JSON.parse(readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'reference.json'), 'utf8')) as { cases: RefCase[] };
+    assert.equal(out[0][0].token, ref.cases[0].masks[0].top_ids[0]);
+    assert.equal(out[0][0].token_str, 'software');
+  });
+});
