@@ -1,12 +1,11 @@
 // The webview behind the hover's "probability view" link: every candidate of a mask as bars, with entropy and joint fills.
+import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import type { ServiceClient } from './service';
 
+/** A CSP nonce must be unguessable: from the system's CSPRNG, not Math.random. */
 function nonce(): string {
-  let s = '';
-  const chars = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-  for (let i = 0; i < 32; i++) s += chars[Math.floor(Math.random() * chars.length)];
-  return s;
+  return randomBytes(18).toString('base64');
 }
 
 export class ProbabilityView implements vscode.Disposable {

@@ -1,6 +1,7 @@
 // The status bar item: which model, on which device, how fast — and a click away from every Cloze action. Shown only
 // while the active editor is one where Cloze is active.
 import * as vscode from 'vscode';
+import { mdCode, mdText } from '../core/markdown';
 import type { ModelStatus } from '../server/protocol';
 import { isEnabledFor } from './settings';
 
@@ -37,7 +38,7 @@ export class StatusBar implements vscode.Disposable {
     } else if (!s || s.state === 'loading') {
       this.item.text = `$(loading~spin) Cloze${s?.model ? `: ${s.model}` : ''}`;
       this.item.backgroundColor = undefined;
-      md.appendMarkdown(s?.model ? `Loading ${s.model}…` : 'Starting the language-model service…');
+      md.appendMarkdown(s?.model ? `Loading ${mdText(s.model)}…` : 'Starting the language-model service…');
     } else if (s.state === 'error') {
       this.item.text = `$(warning) Cloze${s.device ? `: ${s.model}` : ''}`;
       this.item.backgroundColor = new vscode.ThemeColor('statusBarItem.warningBackground');
@@ -47,10 +48,10 @@ export class StatusBar implements vscode.Disposable {
       const latency = s.lastLatencyMs !== undefined ? ` · ${Math.round(s.lastLatencyMs)} ms` : '';
       this.item.text = `$(sparkle) ${s.model} · ${(s.device ?? 'cpu').toUpperCase()}${latency}`;
       this.item.backgroundColor = undefined;
-      md.appendMarkdown(`Model: \`${s.model}\`\n\nFolder: \`${s.modelDir}\`\n\nDevice: ${(s.device ?? 'cpu').toUpperCase()}`);
-      if (s.fallbacks?.length) md.appendMarkdown(`\n\nNot used: ${s.fallbacks.map((f) => `${f.device} (${f.error})`).join('; ')}`);
+      md.appendMarkdown(`Model: ${mdCode(s.model ?? '')}\n\nFolder: ${mdCode(s.modelDir ?? '')}\n\nDevice: ${(s.device ?? 'cpu').toUpperCase()}`);
+      if (s.fallbacks?.length) md.appendMarkdown(`\n\nNot used: ${s.fallbacks.map((f) => `${mdText(f.device)} (${mdText(f.error)})`).join('; ')}`);
       if (s.lastLatencyMs !== undefined) md.appendMarkdown(`\n\nLast prediction: ${s.lastLatencyMs} ms`);
-      md.appendMarkdown(`\n\nType \`[MASK]\`${s.maskToken && s.maskToken !== '[MASK]' ? ` or \`${s.maskToken}\`` : ''} anywhere to see fills.`);
+      md.appendMarkdown(`\n\nType \`[MASK]\`${s.maskToken && s.maskToken !== '[MASK]' ? ` or ${mdCode(s.maskToken)}` : ''} anywhere to see fills.`);
     }
     this.item.tooltip = md;
   }

@@ -187,6 +187,8 @@ documents.onDidOpen((e) => {
 
 documents.onDidClose((e) => {
   verdicts.delete(e.document.uri);
+  // The newest-request marks of a closed document (one per purpose): nothing can be stale there any more.
+  for (const key of [...latest.keys()]) if (key.endsWith(`:${e.document.uri}`)) latest.delete(key);
   guard.forget(e.document.uri);
 });
 

@@ -1,6 +1,7 @@
 // Turns predictions into what the editor shows: completion items and the hover's probability view.
 import { CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
+import { mdCode, mdText } from '../core/markdown';
 import type { FillResult, WireCandidate } from './protocol';
 
 const BAR_WIDTH = 20;
@@ -41,7 +42,7 @@ export function completionItems(doc: TextDocument, fill: FillResult): Completion
     kind: CompletionItemKind.Text,
     detail: `${percent(c.score)} · ${fill.model}`,
     labelDetails: { description: percent(c.score) },
-    documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}\n\nvocabulary piece \`${c.token}\` (id ${c.id}); entropy of this mask ${fill.entropy.toFixed(2)} bits` },
+    documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}\n\nvocabulary piece ${mdCode(c.token)} (id ${c.id}); entropy of this mask ${fill.entropy.toFixed(2)} bits` },
     sortText: String(i).padStart(4, '0'),
     // Every item replaces exactly the mask and is filtered by it, so VS Code ranks them all alike, by probability
     // (items whose edit also covered the space before the mask were ranked below the others whatever their score).
@@ -57,14 +58,14 @@ export function completionItems(doc: TextDocument, fill: FillResult): Completion
 
 export function hoverMarkdown(fill: FillResult, showViewCommand?: string): string {
   const lines = [
-    `**Cloze** — ${fill.candidates.length} most likely fills · entropy ${fill.entropy.toFixed(2)} bits · ${fill.model}${showViewCommand ? ` · ${showViewCommand}` : ''}`,
+    `**Cloze** — ${fill.candidates.length} most likely fills · entropy ${fill.entropy.toFixed(2)} bits · ${mdText(fill.model)}${showViewCommand ? ` · ${showViewCommand}` : ''}`,
     '',
     '| candidate | probability | |',
     '|:--|:--|--:|',
-    ...fill.candidates.map((c) => `| \`${shown(c).replace(/\|/g, '\\|').replace(/`/g, 'ˋ')}\` | \`${bar(c.score)}\` | ${percent(c.score)} |`),
+    ...fill.candidates.map((c) => `| ${mdCode(shown(c), true)} | \`${bar(c.score)}\` | ${percent(c.score)} |`),
   ];
   if (fill.joint?.length) {
-    lines.push('', `**Together** with the other masks nearby: ${fill.joint.map((j) => `${j.texts.map((t) => `\`${t.replace(/`/g, 'ˋ')}\``).join(' … ')} ${percent(j.score)}`).join(' · ')}`);
+    lines.push('', `**Together** with the other masks nearby: ${fill.joint.map((j) => `${j.texts.map((t) => mdCode(t)).join(' … ')} ${percent(j.score)}`).join(' · ')}`);
   }
   return lines.join('\n');
 }

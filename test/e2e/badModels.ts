@@ -56,3 +56,26 @@ export function wrongInputsModel(src: string): string {
   fs.writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
   return dir;
 }
+
+/** Markdown a hostile model folder could carry: a command link, a remote image (a beacon), raw HTML, a table break. */
+export const HOSTILE_MARKDOWN = '[run](command:cloze.showProbabilities?%5B%5D) ![beacon](https://example.invalid/p.png) <b>x</b>';
+
+/**
+ * A working model whose name (config `_name_or_path`) and whose best piece for `word` are hostile markdown: the
+ * vocabulary entry of `word` is renamed, so the fill that used to be `word` now reads as `HOSTILE_MARKDOWN` + a line break.
+ */
+export function hostileTextModel(src: string, word: string): { dir: string; piece: string } {
+  const dir = copyModel(src, 'hostile-text');
+  const piece = `${HOSTILE_MARKDOWN}\n| row |`;
+  const configFile = path.join(dir, 'config.json');
+  const config = JSON.parse(fs.readFileSync(configFile, 'utf8')) as Record<string, unknown>;
+  fs.writeFileSync(configFile, JSON.stringify({ ...config, _name_or_path: `evil/${HOSTILE_MARKDOWN}` }, null, 2));
+  const tokFile = path.join(dir, 'tokenizer.json');
+  const tok = JSON.parse(fs.readFileSync(tokFile, 'utf8')) as { model: { vocab: Record<string, number> } };
+  const id = tok.model.vocab[word];
+  if (id === undefined) throw new Error(`"${word}" is not in the vocabulary of ${src}`);
+  delete tok.model.vocab[word];
+  tok.model.vocab[piece] = id;
+  fs.writeFileSync(tokFile, JSON.stringify(tok));
+  return { dir, piece };
+}

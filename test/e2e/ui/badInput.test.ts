@@ -1,7 +1,7 @@
 // Bad models and hostile files in the real workbench: a clear notification and log entry, and the editor keeps working.
 import * as assert from 'assert';
 import { binaryBytes, hundredMasks, megabyteLine, minifiedJs } from '../badDocuments';
-import { garbageOnnxModel, missingModelDir, noMaskTokenModel, wrongInputsModel } from '../badModels';
+import { garbageOnnxModel, hostileTextModel, missingModelDir, noMaskTokenModel, wrongInputsModel } from '../badModels';
 import { referenceTop } from '../reference';
 import { bertDir, screenshot, uiSession } from './session';
 
@@ -56,6 +56,31 @@ describe('Cloze in the browser: bad input', () => {
       await assertStillFills(`after-${label}.txt`);
     });
   }
+
+  it('a model whose name and vocabulary hold markdown: the hover shows it as text — no link, image or HTML', async () => {
+    const { workbench, setUserSettings, writeFile } = await uiSession();
+    const { dir } = hostileTextModel(bertDir, referenceTop(bertDir, SENTENCE).word);
+    setUserSettings({ 'cloze.model': dir });
+    try {
+      await workbench.openFile(writeFile('hostile.txt', `${SENTENCE}\n`));
+      await workbench.statusBarItem(/· CPU/).first().waitFor({ timeout: 60_000 });
+      const hover = await workbench.hoverText('[MASK]', /most likely fills/);
+      await screenshot('ui-hostile-hover');
+      const text = await hover.innerText();
+      console.log(`      hover: ${JSON.stringify(text.slice(0, 300))}`);
+      assert.ok(text.includes('![beacon](https://example.invalid/p.png)'), 'the hostile piece is not shown as written');
+      assert.ok(text.includes('[run](command:cloze.showProbabilities'), 'the hostile name is not shown as written');
+      assert.equal(await hover.locator('img').count(), 0, 'an image was rendered');
+      const hostileLinks = 'a[href*="example.invalid"], a[data-href*="example.invalid"], a[href*="%5B%5D"], a[data-href*="%5B%5D"]';
+      assert.equal(await hover.locator(hostileLinks).count(), 0, 'a hostile link was rendered');
+      assert.equal(await hover.locator('b', { hasText: 'x' }).count(), 0, 'raw HTML was rendered');
+    } finally {
+      await workbench.dismiss();
+      setUserSettings({});
+    }
+    await workbench.closeAllEditors();
+    await assertStillFills('after-hostile.txt');
+  });
 
   const badFiles: [string, string | Buffer, RegExp, boolean][] = [
     ['blob.bin', binaryBytes(), /binary/i, true],
