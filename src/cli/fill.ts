@@ -5,6 +5,9 @@ import { ClozeError } from '../core/errors';
 import { DEVICES, type Device } from '../core/session';
 import { defaultModelDir } from './paths';
 
+/** More candidates than anyone reads; ranking a whole vocabulary per mask on a line of masks took half a minute. */
+const MAX_TOP_K = 1000;
+
 const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR|org/name] [--top-k N] [--targets w1,w2] [--device cuda,cpu] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
@@ -25,7 +28,7 @@ export async function run(argv: string[]): Promise<number> {
     return values.help ? 0 : 2;
   }
   const topK = Number(values['top-k']);
-  if (!Number.isInteger(topK) || topK < 1) throw new ClozeError('inference', `--top-k must be a positive integer, not "${values['top-k']}".`);
+  if (!Number.isInteger(topK) || topK < 1 || topK > MAX_TOP_K) throw new ClozeError('inference', `--top-k must be a whole number from 1 to ${MAX_TOP_K}, not "${values['top-k']}".`);
   const devices = values.device.split(',').map((d) => d.trim()) as Device[];
   const bad = devices.filter((d) => !DEVICES.includes(d));
   if (bad.length) throw new ClozeError('inference', `Unknown device ${bad.join(', ')}; choose from ${DEVICES.join(', ')}.`);

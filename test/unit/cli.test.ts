@@ -34,6 +34,13 @@ describe('cloze fill (CLI)', () => {
     assert.equal(JSON.parse(r.stdout)[0][0].token_str, ' software');
   });
 
+  it('--top-k 100000: refused at once with the allowed range (issue 13 #5)', () => {
+    const r = run('fill', `${'[MASK] '.repeat(40)}`, '--model', fixture('bert-tiny-wordpiece'), '--top-k', '100000');
+    assert.equal(r.status, 1, r.stdout);
+    assert.match(r.stderr, /--top-k must be a whole number from 1 to 1000/);
+    assert.doesNotMatch(r.stderr, /\n\s+at /, 'a stack trace');
+  });
+
   it('a missing model folder: exit 1 and a plain message', () => {
     const r = run('fill', 'a [MASK]', '--model', '/definitely/not/here');
     assert.equal(r.status, 1);
