@@ -54,6 +54,7 @@ export async function showMenu(service: ServiceClient, state: MenuState): Promis
   const lang = vscode.window.activeTextEditor?.document.languageId;
   const items: (vscode.QuickPickItem & { command?: string })[] = [
     { label: '$(folder-opened) Select Model Folder…', description: s?.model ? `now: ${s.model}` : undefined, command: 'cloze.selectModelFolder' },
+    { label: '$(cloud-download) Download Model…', description: 'from the Hugging Face Hub', command: 'cloze.downloadModel' },
     { label: '$(package) Use Bundled Default Model', command: 'cloze.useDefaultModel' },
     { label: `$(${inline ? 'eye-closed' : 'eye'}) ${inline ? 'Turn Off' : 'Turn On'} Inline Suggestions`, command: 'cloze.toggleInline' },
     ...(lang ? [{ label: `$(circle-slash) Turn Off for ${languageName(lang)}`, description: 'Toggle for This Language', command: 'cloze.toggleLanguage' }] : []),

@@ -1,0 +1,114 @@
+// Cloze: Download Model… — pick a fill-mask model from the Hugging Face Hub, download it with progress, select it.
+import * as vscode from 'vscode';
+import { ClozeError, errorText } from '../core/errors';
+import { downloadModel, type DownloadProgress, type DownloadResult, type WeightChoice } from '../core/hub/download';
+import { hubSettings, parseRepoSpec } from '../core/hub/settings';
+
+export interface RecommendedModel {
+  readonly id: string;
+  readonly about: string;
+  /** Download size, as the Hub lists the weight file. */
+  readonly size: string;
+  readonly licence: string;
+  readonly weights?: WeightChoice;
+}
+
+/** Fill-mask models Cloze runs (BERT / RoBERTa architectures), small first. */
+export const RECOMMENDED: readonly RecommendedModel[] = [
+  { id: 'distilbert/distilroberta-base', about: 'English, 6-layer RoBERTa: fast, good default', size: '≈ 330 MB', licence: 'Apache-2.0' },
+  { id: 'FacebookAI/roberta-base', about: 'English RoBERTa, 12 layers', size: '≈ 500 MB', licence: 'MIT' },
+  { id: 'google-bert/bert-base-uncased', about: 'English BERT, lower-cased', size: '≈ 440 MB', licence: 'Apache-2.0' },
+  { id: 'google-bert/bert-base-cased', about: 'English BERT, keeps case', size: '≈ 435 MB', licence: 'Apache-2.0' },
+  { id: 'google-bert/bert-base-multilingual-cased', about: '104 languages, BERT', size: '≈ 715 MB', licence: 'Apache-2.0' },
+  { id: 'FacebookAI/xlm-roberta-base', about: '100 languages, RoBERTa', size: '≈ 1.1 GB', licence: 'MIT' },
+];
+
+/** What tests and other extensions can pass to skip the quick pick. */
+export interface DownloadArg {
+  readonly repoId: string;
+  readonly weights?: WeightChoice;
+}
+
+function bytes(n: number): string {
+  if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
+  if (n >= 1e6) return `${(n / 1e6).toFixed(1)} MB`;
+  return `${Math.max(0, Math.round(n / 1e3))} kB`;
+}
+
+async function pickModel(): Promise<DownloadArg | undefined> {
+  type Item = vscode.QuickPickItem & { arg?: DownloadArg };
+  const items: Item[] = RECOMMENDED.map((m) => ({ label: m.id, description: `${m.size} · ${m.licence}`, detail: m.about, arg: { repoId: m.id, weights: m.weights } }));
+  const qp = vscode.window.createQuickPick<Item>();
+  qp.title = 'Cloze: Download Model from the Hugging Face Hub';
+  qp.placeholder = 'Pick a fill-mask model, or type any Hub id (organization/name[@revision])';
+  qp.matchOnDescription = true;
+  qp.items = items;
+  qp.onDidChangeValue((v) => {
+    const typed = v.trim();
+    const spec = parseRepoSpec(typed);
+    const known = items.some((i) => i.label === typed);
+    qp.items = spec && !known ? [{ label: typed, description: 'Hub id', detail: 'Download this model (BERT / RoBERTa fill-mask checkpoints with model.safetensors or ONNX)', arg: { repoId: typed }, alwaysShow: true }, ...items] : items;
+  });
+  const picked = await new Promise<DownloadArg | undefined>((resolve) => {
+    qp.onDidAccept(() => {
+      const sel = qp.selectedItems[0]?.arg ?? (parseRepoSpec(qp.value) ? { repoId: qp.value.trim() } : undefined);
+      resolve(sel);
+      qp.hide();
+    });
+    qp.onDidHide(() => resolve(undefined));
+    qp.show();
+  });
+  qp.dispose();
+  return picked;
+}
+
+/**
+ * Downloads the model (from the arg, else the quick pick) into the Hugging Face cache with a cancellable progress
+ * notification, then sets `cloze.model` to its id; the service loads it from the cache. Returns the snapshot folder.
+ */
+export async function downloadModelCommand(log: vscode.LogOutputChannel, beforeSwitch: () => Promise<void>, arg?: DownloadArg): Promise<string | undefined> {
+  const choice = arg ?? (await pickModel());
+  if (!choice) return undefined;
+  const spec = parseRepoSpec(choice.repoId);
+  if (!spec) {
+    void vscode.window.showErrorMessage(`Cloze: "${choice.repoId}" is not a Hub model id; write it as organization/name (e.g. FacebookAI/roberta-base).`);
+    return undefined;
+  }
+  const settings = hubSettings();
+  log.info(`Downloading ${spec.repoId}@${spec.revision} from ${settings.endpoint} into ${settings.cacheDir}`);
+  let result: DownloadResult;
+  try {
+    result = await vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Cloze: downloading ${spec.repoId}`, cancellable: true },
+      async (progress, token) => {
+        const abort = new AbortController();
+        token.onCancellationRequested(() => abort.abort());
+        let shown = 0;
+        const onProgress = (p: DownloadProgress) => {
+          const pct = p.total > 0 ? (100 * p.bytes) / p.total : 0;
+          progress.report({ message: `${p.file} — ${bytes(p.bytes)} of ${bytes(p.total)} at ${bytes(p.bytesPerSecond)}/s`, increment: Math.max(0, pct - shown) });
+          shown = Math.max(shown, pct);
+        };
+        progress.report({ message: 'asking the Hub for the file list…' });
+        return downloadModel(spec.repoId, { ...settings, revision: spec.revision, weights: choice.weights, onProgress, signal: abort.signal, log: (m) => log.info(m) });
+      },
+    );
+  } catch (e) {
+    if (e instanceof ClozeError && e.code === 'cancelled') {
+      log.info(`Download of ${spec.repoId} cancelled; the partial file is kept to resume.`);
+      void vscode.window.showInformationMessage(`Cloze: download of ${spec.repoId} cancelled. Run Download Model again to continue where it stopped.`);
+      return undefined;
+    }
+    const msg = e instanceof ClozeError ? e.userMessage : errorText(e);
+    log.error(`Download of ${spec.repoId} failed: ${e instanceof Error ? e.message : String(e)}`);
+    // Not awaited: the command ends now, whether or not the user ever answers the notification.
+    void vscode.window.showErrorMessage(`Cloze: ${msg}`, 'Show Log').then((action) => action === 'Show Log' && log.show());
+    return undefined;
+  }
+  log.info(`Downloaded ${result.repoId}@${result.sha} (${result.files.join(', ')}; ${bytes(result.downloadedBytes)} fetched) to ${result.dir}`);
+  await beforeSwitch();
+  const id = spec.revision === 'main' ? spec.repoId : `${spec.repoId}@${spec.revision}`;
+  await vscode.workspace.getConfiguration('cloze').update('model', id, vscode.ConfigurationTarget.Global);
+  void vscode.window.setStatusBarMessage(`Cloze: using ${id}`, 4000);
+  return result.dir;
+}
