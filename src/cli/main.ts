@@ -15,7 +15,7 @@ const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
 };
 
 function usage(): string {
-  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options.'].join('\n');
+  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options; add --debug to see the stack trace of a failure.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -32,12 +32,18 @@ async function main(argv: string[]): Promise<number> {
   return sub.module.run(rest);
 }
 
-main(process.argv.slice(2)).then(
+/** `--debug` anywhere: expected failures also print their stack trace. */
+const debug = process.argv.includes('--debug');
+
+main(process.argv.slice(2).filter((a) => a !== '--debug')).then(
   (code) => (process.exitCode = code),
   (e: unknown) => {
-    if (e instanceof ClozeError) console.error(`cloze: ${e.userMessage}`);
-    else if (e instanceof Error && 'code' in e && (e as { code?: string }).code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION') console.error(`cloze: ${e.message}`);
-    else console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
+    const code = e instanceof Error ? (e as { code?: unknown }).code : undefined;
+    // Expected failures (typed errors, bad arguments, a full disk or a read-only folder) are one line; bugs show
+    // their stack. --debug shows the stack of every failure.
+    const expected = e instanceof ClozeError || (typeof code === 'string' && (code.startsWith('ERR_PARSE_ARGS') || /^E[A-Z]+$/.test(code)));
+    if (expected) console.error(`cloze: ${e instanceof ClozeError ? e.userMessage : (e as Error).message}`);
+    if (!expected || debug) console.error(e instanceof Error ? (e.stack ?? e.message) : String(e));
     process.exitCode = 1;
   },
 );

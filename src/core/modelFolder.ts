@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError, errorText } from './errors';
 import { checkReadable, isFile as exists, pathExists, readCappedText, type FileKind } from './paths';
+import { resolveModelDir } from './modelPointer';
 
 /** The parts of config.json the engine relies on. */
 export interface HFConfig {
@@ -75,7 +76,9 @@ function positiveInt(v: unknown, file: string, key: string): number | undefined 
 }
 
 export async function readModelFolder(dir: string): Promise<ModelFiles> {
-  const abs = path.resolve(dir);
+  // A folder `cloze train` exported holds versions and a pointer to the current one (modelPointer.ts).
+  const given = path.resolve(dir);
+  const abs = await resolveModelDir(given);
   let st;
   try {
     st = await fs.stat(abs);
@@ -123,9 +126,10 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   if (Math.min(posLimit, mml) < MIN_TOKENS) {
     throw new ClozeError('model-corrupt', `${path.basename(abs)} allows only ${Math.min(posLimit, mml)} tokens (max_position_embeddings ${maxPos}, model_max_length ${mml}); a fill needs at least ${MIN_TOKENS}. The config files are probably damaged.`);
   }
-  const nameOrPath = typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : abs;
+  const nameOrPath = typeof config._name_or_path === 'string' && config._name_or_path ? config._name_or_path : given;
   return {
-    dir: abs,
+    // The folder as named (a trained model's stable folder, not its current version): what settings and status compare.
+    dir: given,
     name: path.basename(nameOrPath) || path.basename(abs),
     config,
     tokenizerPath,

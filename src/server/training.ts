@@ -1,8 +1,10 @@
 // "Train on Workspace" inside the service: preview the corpus, run the trainer with progress, stop it, report scores.
 import path from 'node:path';
 import { ClozeError } from '../core/errors';
+import { WORKSPACE_CORPUS_BYTES } from '../train/corpus';
 import { splitFiles } from '../train/split';
-import { gatherCorpus, train, type TrainEval, type TrainProgress } from '../train/trainer';
+import { cleanStaleExportsIn } from '../train/exportPointer';
+import { MODEL_DIR, gatherCorpus, train, type TrainEval, type TrainProgress } from '../train/trainer';
 import type { ModelHost } from './modelHost';
 import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainScore, TrainStartParams, TrainSummary } from './protocol';
 
@@ -48,7 +50,7 @@ export class TrainingHost {
   async preview(p: TrainFilesParams): Promise<TrainPreview> {
     const engine = await this.host.ready();
     if (!engine) throw new ClozeError('training', 'No model is loaded, so there is nothing to continue training. Select a model first.');
-    const corpus = await gatherCorpus(p.folders, p.exclude, p.files);
+    const corpus = await gatherCorpus(p.folders, p.exclude, p.files, WORKSPACE_CORPUS_BYTES);
     const split = splitFiles(corpus.files);
     let tokens = 0;
     let bytes = 0;
@@ -59,7 +61,11 @@ export class TrainingHost {
     const inEditorScope = new Set(p.files.map((f) => path.resolve(f)));
     // Files the editor never offered (node_modules, files.exclude, …) are not news to the user; only report the rest.
     const skipped = corpus.skipped.filter((s) => inEditorScope.has(path.resolve(s.path)));
-    return { trainFiles: split.train.length, heldOutFiles: split.heldOut.length, bytes, tokens, skipped: tally(skipped.map((s) => s.reason)), model: engine.info.name };
+    const reasons = tally(skipped.map((s) => s.reason));
+    // Key-like strings inside files that are kept: replaced by a placeholder, counted like a skip reason.
+    const replaced = (corpus.redacted ?? []).reduce((n, r) => n + r.count, 0);
+    if (replaced > 0) reasons.push({ reason: 'secret-like strings replaced', count: replaced });
+    return { trainFiles: split.train.length, heldOutFiles: split.heldOut.length, bytes, tokens, skipped: reasons, model: engine.info.name };
   }
 
   async start(p: TrainStartParams): Promise<TrainSummary> {
@@ -70,10 +76,13 @@ export class TrainingHost {
     this.running = abort;
     const started = Date.now();
     try {
+      // Exports killed in earlier runs (the window closed mid-export) leave temporaries in their run folders.
+      await cleanStaleExportsIn(path.dirname(path.resolve(p.runDir)), MODEL_DIR);
       const result = await train({
         inputs: p.folders,
         only: p.files,
         exclude: p.exclude,
+        maxCorpusBytes: WORKSPACE_CORPUS_BYTES,
         outDir: p.runDir,
         resume: p.resume,
         ...(p.resume ? {} : p.mode === 'continue' ? { from: engine!.info.dir } : { vocab: FRESH_VOCAB }),

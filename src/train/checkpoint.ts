@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
+import { writeFailure } from './diskErrors';
 import type { RngState } from './rng';
 
 /**
@@ -73,6 +74,15 @@ function assertLittleEndian(): void {
  * the rename, the previous checkpoint is untouched.
  */
 export async function saveCheckpoint(file: string, ck: TrainingCheckpoint): Promise<void> {
+  try {
+    await writeCheckpoint(file, ck);
+  } catch (e) {
+    // A full disk or a read-only folder is the user's to fix, not a crash: say so (the old checkpoint is untouched).
+    throw writeFailure(e, 'checkpoint', path.resolve(file), 'the previous checkpoint is');
+  }
+}
+
+async function writeCheckpoint(file: string, ck: TrainingCheckpoint): Promise<void> {
   assertLittleEndian();
   const abs = path.resolve(file);
   const dir = path.dirname(abs);

@@ -5,6 +5,7 @@ import path from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 import { pathExists as exists } from '../core/paths';
 import { classifyText } from '../core/textKind';
+import { isSecretPath, redactSecrets } from './secrets';
 
 /** One file that will be read as training text. */
 export interface CorpusFile {
@@ -29,6 +30,8 @@ export interface SkippedFile {
 export interface Corpus {
   readonly files: readonly CorpusFile[];
   readonly skipped: readonly SkippedFile[];
+  /** Files whose text had key-like strings replaced (see secrets.ts), with how many; absent when none. */
+  readonly redacted?: readonly { readonly path: string; readonly count: number }[];
 }
 
 export interface CorpusOptions {
@@ -38,7 +41,15 @@ export interface CorpusOptions {
   readonly exclude?: readonly string[];
   /** Honour `.gitignore` files in and above the inputs (default true). */
   readonly gitignore?: boolean;
+  /** Stop taking files once their text adds up to this many bytes; the rest are skipped (default: no cap). */
+  readonly maxCorpusBytes?: number;
+  /** Of the files found, read only these (absolute paths): lets an editor apply its own exclusions before any read. */
+  readonly only?: readonly string[];
 }
+
+const DEFAULT_MAX_FILE_BYTES = 5 * 1024 * 1024;
+/** The cap on a workspace's training text (Train on Workspace): plenty for a run, bounded for the service's memory. */
+export const WORKSPACE_CORPUS_BYTES = 200 * 1024 * 1024;
 
 /** Folders that are never source text, whatever .gitignore says; an input may still name one directly. */
 const ALWAYS_SKIPPED_DIRS = new Set(['.git', '.hg', '.svn', 'node_modules']);
@@ -57,13 +68,54 @@ interface Rules {
 export async function collectCorpus(inputs: readonly string[], opts: CorpusOptions = {}): Promise<Corpus> {
   const files: CorpusFile[] = [];
   const skipped: SkippedFile[] = [];
+  const redacted: { path: string; count: number }[] = [];
   const seen = new Map<string, string>(); // sha256 -> first path
   const useGitignore = opts.gitignore ?? true;
+  const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const maxCorpusBytes = opts.maxCorpusBytes ?? Infinity;
+  const only = opts.only && new Set(opts.only.map((p) => path.resolve(p)));
+  let total = 0;
+  let full = false;
 
   const take = async (abs: string, rel: string): Promise<void> => {
+    if (only && !only.has(abs)) {
+      skipped.push({ path: abs, reason: 'excluded by the editor (files.exclude / search.exclude)' });
+      return;
+    }
+    if (isSecretPath(rel)) {
+      skipped.push({ path: abs, reason: `secrets: ${path.basename(abs)} is a kind of file that holds credentials` });
+      return;
+    }
+    // Size and kind from the file system first: a huge file, a pipe or a device is never opened.
+    let size: number;
+    try {
+      const st = await fs.stat(abs);
+      if (!st.isFile()) {
+        skipped.push({ path: abs, reason: 'not a regular file (a pipe, device or socket)' });
+        return;
+      }
+      size = st.size;
+    } catch (e) {
+      skipped.push({ path: abs, reason: `unreadable: ${(e as Error).message}` });
+      return;
+    }
+    if (size === 0) {
+      skipped.push({ path: abs, reason: 'empty' });
+      return;
+    }
+    if (size > maxFileBytes) {
+      skipped.push({ path: abs, reason: `huge: ${fmtBytes(size)} is over the ${fmtBytes(maxFileBytes)} limit` });
+      return;
+    }
+    if (full || total + size > maxCorpusBytes) {
+      // Files come in a fixed order, so the same ones are kept on every run.
+      full = true;
+      skipped.push({ path: abs, reason: `over the corpus cap: ${fmtBytes(maxCorpusBytes)} of text are enough for a run` });
+      return;
+    }
     let bytes: Buffer;
     try {
-      bytes = await fs.readFile(abs);
+      bytes = await readAtMost(abs, maxFileBytes + 1);
     } catch (e) {
       skipped.push({ path: abs, reason: `unreadable: ${(e as Error).message}` });
       return;
@@ -72,7 +124,7 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
       skipped.push({ path: abs, reason: 'empty' });
       return;
     }
-    const kind = classifyText(bytes, { path: abs, maxBytes: opts.maxFileBytes });
+    const kind = classifyText(bytes, { path: abs, maxBytes: maxFileBytes });
     if (kind.kind !== 'text') {
       skipped.push({ path: abs, reason: kind.reason });
       return;
@@ -84,7 +136,10 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
       return;
     }
     seen.set(sha256, abs);
-    files.push({ path: abs, rel, text: bytes.toString('utf8'), bytes: bytes.length, sha256 });
+    const clean = redactSecrets(bytes.toString('utf8'));
+    if (clean.count > 0) redacted.push({ path: abs, count: clean.count });
+    total += bytes.length;
+    files.push({ path: abs, rel, text: clean.text, bytes: bytes.length, sha256 });
   };
 
   const walk = async (dir: string, root: string, rules: readonly Rules[]): Promise<void> => {
@@ -110,6 +165,10 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
       const isDir = ent.isDirectory();
       if (isDir && ALWAYS_SKIPPED_DIRS.has(ent.name)) continue;
       if (!isDir && !ent.isFile()) continue;
+      if (isDir && isSecretPath(`${toPosix(path.relative(root, abs))}/`)) {
+        skipped.push({ path: abs, reason: `secrets: ${ent.name}/ is a folder that holds credentials` });
+        continue;
+      }
       if (isIgnored(here, abs, isDir)) {
         skipped.push({ path: abs, reason: 'ignored by .gitignore or --exclude' });
         continue;
@@ -141,7 +200,26 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
       skipped.push({ path: abs, reason: 'not a file or folder' });
     }
   }
-  return { files, skipped };
+  return { files, skipped, ...(redacted.length > 0 ? { redacted } : {}) };
+}
+
+/** Reads at most `limit` bytes of a file (it may have grown since it was measured). */
+async function readAtMost(file: string, limit: number): Promise<Buffer> {
+  const fh = await fs.open(file, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(limit, (await fh.stat()).size + 1));
+    let n = 0;
+    for (let r = 1; r > 0 && n < buf.length; n += r) r = (await fh.read(buf, n, buf.length - n, n)).bytesRead;
+    return buf.subarray(0, n);
+  } finally {
+    await fh.close();
+  }
+}
+
+function fmtBytes(n: number): string {
+  if (n < 1024) return `${n} B`;
+  if (n < 1024 * 1024) return `${(n / 1024).toFixed(1)} KiB`;
+  return `${(n / (1024 * 1024)).toFixed(1)} MiB`;
 }
 
 /** Deeper rule files override shallower ones, as in git: the deepest file with a matching rule decides. */

@@ -7,6 +7,7 @@ import { BertConfig, Params, configToHF } from './model';
 import { encodeModel } from './onnx/proto';
 import { encodeTransformersCheckpoint } from './safetensorsExport';
 import { ClozeError } from '../core/errors';
+import { resolveModelDir } from '../core/modelPointer';
 
 /** Tokenizer files copied when present (the first three are what the engine and transformers.js read). */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
@@ -40,7 +41,9 @@ async function writeAtomic(file: string, data: Uint8Array | string): Promise<voi
  * - `model.safetensors`: the same weights under transformers' names for PyTorch (see safetensorsExport.ts),
  * - the tokenizer files of `tokenizerDir` (tokenizer.json is required).
  */
-export async function exportModel(dir: string, cfg: BertConfig, params: Params, tokenizerDir: string, opts: ExportOptions = {}): Promise<void> {
+export async function exportModel(dir: string, cfg: BertConfig, params: Params, tokenizerFolder: string, opts: ExportOptions = {}): Promise<void> {
+  // A trained model's folder names its current version in a pointer file; its tokenizer files are in that version.
+  const tokenizerDir = await resolveModelDir(tokenizerFolder);
   if (!existsSync(path.join(tokenizerDir, 'tokenizer.json'))) throw new ClozeError('tokenizer', `${tokenizerDir} has no tokenizer.json to export with the model; pass the folder of the tokenizer the model was trained with.`);
   await mkdir(path.join(dir, 'onnx'), { recursive: true });
 

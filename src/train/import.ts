@@ -5,8 +5,10 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
 import { ClozeError, errorText } from '../core/errors';
+import { resolveModelDir } from '../core/modelPointer';
 import { restoreHalfWeights } from './onnx/halfWeights';
 import { decodeModel, floatTensorData, onnx } from './onnx/proto';
+import { importSafetensors } from './safetensorsImport';
 
 /** Model prefixes of Hugging Face parameter names, and head names that differ from BERT's. */
 const PREFIXES = ['bert.', 'roberta.'];
@@ -39,7 +41,10 @@ export function modelFile(dir: string): string {
  * torch.onnx names the (already transposed, [in, out]) Linear weights `onnx::MatMul_*`, so each is named after the
  * bias added to its MatMul's output; the decoder must be tied to the word embeddings (MatMul by their Transpose).
  */
-export async function importModel(dir: string): Promise<{ config: BertConfig; params: Params }> {
+export async function importModel(folder: string): Promise<{ config: BertConfig; params: Params }> {
+  const dir = await resolveModelDir(folder);
+  // A transformers checkpoint without ONNX: its model.safetensors by parameter names.
+  if (!['model.onnx', path.join('onnx', 'model.onnx')].some((f) => existsSync(path.join(dir, f))) && existsSync(path.join(dir, 'model.safetensors'))) return importSafetensors(dir);
   let config: BertConfig;
   try {
     config = configFromHF(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as object);

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { ClozeError, errorText } from '../core/errors';
+import { resolveModelDir } from '../core/modelPointer';
 
 /** A tokenizer plus the special ids that packing and masking need. */
 export interface TrainTokenizer {
@@ -62,7 +63,7 @@ function tokenString(v: unknown): string | undefined {
  * special_tokens_map.json (as Hugging Face does), falling back to the post-processor's own CLS/SEP.
  */
 export async function loadTrainTokenizer(dir: string): Promise<TrainTokenizer> {
-  const abs = path.resolve(dir);
+  const abs = await resolveModelDir(dir);
   const file = path.join(abs, 'tokenizer.json');
   let tokenizer: Tokenizer;
   let json: Json;

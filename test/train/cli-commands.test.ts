@@ -4,6 +4,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resolveModelDir } from '../../src/core/modelPointer';
 import { fixture, repoRoot } from '../paths';
 
 const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
@@ -97,10 +98,11 @@ describe('cloze train', function () {
     assert.match(r.stderr, /trained a byte-level BPE tokenizer of 1000 tokens on \d+ files/);
     const res = JSON.parse(r.stdout) as { before: { loss: number }; after: { loss: number }; modelDir: string };
     assert.ok(res.after.loss < res.before.loss, `held-out loss ${res.before.loss} → ${res.after.loss}`);
-    const cfg = JSON.parse(readFileSync(path.join(res.modelDir, 'config.json'), 'utf8')) as { vocab_size: number; num_hidden_layers: number };
+    const version = await resolveModelDir(res.modelDir);
+    const cfg = JSON.parse(readFileSync(path.join(version, 'config.json'), 'utf8')) as { vocab_size: number; num_hidden_layers: number };
     assert.equal(cfg.vocab_size, 1000);
     assert.equal(cfg.num_hidden_layers, 1);
-    assert.ok(readFileSync(path.join(out, 'tokenizer', 'tokenizer.json')).equals(readFileSync(path.join(res.modelDir, 'tokenizer.json'))), 'the model ships the run’s tokenizer');
+    assert.ok(readFileSync(path.join(out, 'tokenizer', 'tokenizer.json')).equals(readFileSync(path.join(version, 'tokenizer.json'))), 'the model ships the run’s tokenizer');
   });
 
   it('refuses conflicting or incomplete requests with advice', async () => {

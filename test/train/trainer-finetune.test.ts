@@ -4,6 +4,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine';
+import { resolveModelDir } from '../../src/core/modelPointer';
 import { collectCorpus } from '../../src/train/corpus';
 import { splitFiles } from '../../src/train/split';
 import { LOG_FILE, SUMMARY_FILE, train, type TrainProgress, type TrainResult } from '../../src/train/trainer';
@@ -44,7 +45,7 @@ describe('trainer on real source files', function () {
     assert.equal((JSON.parse(readFileSync(path.join(out, SUMMARY_FILE), 'utf8')) as { step: number }).step, 60);
 
     // The exported folder is a model the product loads: the engine fills a mask from it.
-    assert.ok(r.modelDir && existsSync(path.join(r.modelDir, 'config.json')));
+    assert.ok(r.modelDir && existsSync(path.join(await resolveModelDir(r.modelDir), 'config.json')));
     const engine = await Engine.load(r.modelDir, { devices: ['cpu'] });
     try {
       const [pred] = await engine.fill('const semver = [MASK](\'semver\');', { topK: 5 });
@@ -74,7 +75,7 @@ describe('trainer on real source files', function () {
     console.log(`      from scratch: held-out loss ${r.before.loss.toFixed(3)} → ${r.after.loss.toFixed(3)}, top-1 ${(100 * r.before.top1).toFixed(1)}% → ${(100 * r.after.top1).toFixed(1)}%`);
     assert.ok(r.before.loss > 7, 'a random model starts near ln(vocab)');
     assert.ok(r.after.loss < r.before.loss - 1, `held-out loss ${r.before.loss} → ${r.after.loss}`);
-    const cfg = JSON.parse(readFileSync(path.join(r.modelDir!, 'config.json'), 'utf8')) as Record<string, unknown>;
+    const cfg = JSON.parse(readFileSync(path.join(await resolveModelDir(r.modelDir!), 'config.json'), 'utf8')) as Record<string, unknown>;
     assert.equal(cfg.model_type, 'roberta');
     assert.equal(cfg.hidden_size, 64);
     assert.equal(cfg.vocab_size, 5000);

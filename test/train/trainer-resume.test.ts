@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { resolveModelDir } from '../../src/core/modelPointer';
 import { loadCheckpoint, saveCheckpoint, type TrainingCheckpoint } from '../../src/train/checkpoint';
 import { BatchStream, MaskingCollator, defaultMaxMasked } from '../../src/train/collator';
 import { collectCorpus } from '../../src/train/corpus';
@@ -119,10 +120,12 @@ describe('exact resume', function () {
     const summary = (dir: string) => JSON.parse(readFileSync(path.join(dir, 'summary.json'), 'utf8')) as { after: unknown; exactResume: boolean };
     assert.deepEqual(summary(b).after, summary(a).after);
     assert.equal(summary(b).exactResume, true);
-    assert.ok(readFileSync(path.join(a, MODEL_DIR, 'config.json')).equals(readFileSync(path.join(b, MODEL_DIR, 'config.json'))));
-    const onnxA = readdirOnnx(path.join(a, MODEL_DIR));
+    // The exported model: the version each run folder's pointer names.
+    const [ma, mb] = [await resolveModelDir(path.join(a, MODEL_DIR)), await resolveModelDir(path.join(b, MODEL_DIR))];
+    assert.ok(readFileSync(path.join(ma, 'config.json')).equals(readFileSync(path.join(mb, 'config.json'))));
+    const onnxA = readdirOnnx(ma);
     assert.ok(onnxA.length > 0);
-    for (const f of onnxA) assert.ok(readFileSync(path.join(a, MODEL_DIR, f)).equals(readFileSync(path.join(b, MODEL_DIR, f))), `${f} identical`);
+    for (const f of onnxA) assert.ok(readFileSync(path.join(ma, f)).equals(readFileSync(path.join(mb, f))), `${f} identical`);
   });
 });
 

@@ -23,6 +23,9 @@ describe('Cloze in the browser: Train on Workspace', () => {
     const s = await uiSession();
     // A real project to learn from: two npm packages' sources in the open workspace.
     fs.cpSync(path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source'), path.join(s.workspace, 'project'), { recursive: true });
+    // …and what must never become training data: a .env and a key in source (AWS's documentation example pair).
+    fs.writeFileSync(path.join(s.workspace, 'project', '.env'), 'AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\n');
+    fs.writeFileSync(path.join(s.workspace, 'project', 'aws.js'), "const s3 = new S3({ accessKeyId: 'AKIAIOSFODNN7EXAMPLE' });\nmodule.exports = s3;\n");
     await s.workbench.closeAllEditors();
   });
   after(async () => {
@@ -45,6 +48,8 @@ describe('Cloze in the browser: Train on Workspace', () => {
     const preview = await dialog.innerText();
     console.log(`      preview: ${preview.replace(/\s+/g, ' ').slice(0, 300)}`);
     assert.match(preview, /train bert-tiny-wordpiece on \d+ files, [\d,]+ tokens; \d+ files held out/);
+    assert.match(preview, /Skipped: .*\b1 secrets\b/, 'the .env is counted as a secret, not read');
+    assert.match(preview, /\b1 secret-like strings replaced\b/, 'the key in aws.js is replaced');
     await screenshot('ui-train-preview');
     await dialog.locator('.monaco-button', { hasText: 'Start Training' }).click();
 
