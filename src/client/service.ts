@@ -181,9 +181,15 @@ export class ServiceClient implements vscode.Disposable {
   async configure(): Promise<ModelStatus | undefined> {
     if (!this.client || this.client.state !== State.Running) return this.status;
     this.setStatus({ ...(this.status ?? { pid: 0 }), state: 'loading' });
-    const s = await this.client.sendRequest(ConfigureRequest, this.settings());
-    this.setStatus(s);
-    return s;
+    try {
+      const s = await this.client.sendRequest(ConfigureRequest, this.settings());
+      this.setStatus(s);
+      return s;
+    } catch (e) {
+      // The service died while loading; its restart reads the current settings (initializationOptions) anyway.
+      this.log.debug(`configure: ${e}`);
+      return this.status;
+    }
   }
 
   async fill(params: FillParams, token?: vscode.CancellationToken): Promise<FillResult | null> {

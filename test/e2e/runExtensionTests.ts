@@ -53,10 +53,10 @@ async function main(): Promise<SuiteResult> {
 }
 
 main().then(
-  (res) => { writeResult('ext', res); process.exitCode = res.failed === 0 && res.passed > 0 ? 0 : 1; },
+  (res) => { writeResult('ext', res); process.exit(res.failed === 0 && res.passed > 0 ? 0 : 1); },
   (e: unknown) => {
     const msg = e instanceof Error ? e.message : String(e);
     writeResult('ext', { passed: 0, failed: 1, note: msg, failures: [] });
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

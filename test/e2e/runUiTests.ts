@@ -41,11 +41,12 @@ run()
     console.log(`[ui] finished in ${((Date.now() - started) / 1000).toFixed(1)} s; screenshots in ${path.relative(process.cwd(), screenshotsDir)}`);
     if (res.failed > 0 && kept) console.log(`[ui] workbench logs (Cloze log under user-data/logs) and code-server.log kept in ${kept}`);
     writeResult('ui', res);
-    process.exitCode = res.failed === 0 && res.passed > 0 ? 0 : 1;
+    // Exit now: a workbench left behind by a failed start must not keep the runner (and npm test) alive.
+    process.exit(res.failed === 0 && res.passed > 0 ? 0 : 1);
   })
   .catch(async (e: unknown) => {
     const kept = await closeUiSession(true);
     if (kept) console.log(`[ui] workbench logs and code-server.log kept in ${kept}`);
     writeResult('ui', { passed: 0, failed: 1, note: e instanceof Error ? e.message : String(e), failures: [] });
-    process.exitCode = 1;
+    process.exit(1);
   });

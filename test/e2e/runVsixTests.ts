@@ -39,11 +39,12 @@ run()
     console.log(`[vsix] finished in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (kept) console.log(`[vsix] extensions dir, workbench logs and code-server.log kept in ${kept}`);
     writeResult('vsix', res);
-    process.exitCode = res.failed === 0 && res.passed > 0 ? 0 : 1;
+    // Exit now: a workbench left behind by a failed start must not keep the runner (and npm test) alive.
+    process.exit(res.failed === 0 && res.passed > 0 ? 0 : 1);
   })
   .catch(async (e: unknown) => {
     const kept = await closeVsixSession(true);
     if (kept) console.log(`[vsix] files kept in ${kept}`);
     writeResult('vsix', { passed: 0, failed: 1, note: e instanceof Error ? e.message : String(e), failures: [] });
-    process.exitCode = 1;
+    process.exit(1);
   });

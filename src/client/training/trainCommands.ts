@@ -169,7 +169,13 @@ export class Trainer {
       const msg = e instanceof Error ? e.message : String(e);
       this.log.error(`Training failed: ${msg}`);
       this.view.state(`failed: ${msg}`);
-      void vscode.window.showErrorMessage(`Cloze: training failed: ${msg}`, 'Show Log').then((p) => p && this.log.show());
+      // A crash of the service (or of the machine) leaves the run's last checkpoint: say so, and how to go on.
+      const resumable = (await this.store.unfinishedRun()) !== undefined;
+      const next = resumable ? ' The last checkpoint is kept; "Cloze: Resume Training" continues from it.' : '';
+      void vscode.window.showErrorMessage(`Cloze: training stopped: ${msg}.${next}`, ...(resumable ? ['Resume Training', 'Show Log'] : ['Show Log'])).then((p) => {
+        if (p === 'Show Log') this.log.show();
+        else if (p === 'Resume Training') void this.resume();
+      });
       return undefined;
     } finally {
       this.current = undefined;

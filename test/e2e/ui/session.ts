@@ -30,7 +30,11 @@ export interface UiSession {
 let current: Promise<UiSession> | undefined;
 
 export function uiSession(): Promise<UiSession> {
-  current ??= start();
+  // A start that failed (a workbench too slow on a loaded machine) is not cached: the next test starts afresh.
+  current ??= start().catch((e: unknown) => {
+    current = undefined;
+    throw e;
+  });
   return current;
 }
 
@@ -77,13 +81,23 @@ async function start(): Promise<UiSession> {
   const browser = await launchChromium(tools);
   const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
   const devPath = process.env.CLOZE_E2E_EXTENSION_PATH ?? repoRoot;
-  await page.goto(cs.workbenchUrl(workspace, devPath));
   const workbench = new Workbench(page);
-  await workbench.ready();
-  // Tests start from a known state: the service up with the fixture model (the status bar then reads "name · device").
-  // The service starts at the first document with a mask, and the status bar shows only beside such an editor.
-  await workbench.openFile(path.join(workspace, 'sentences.txt'));
-  await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 120_000 });
+  try {
+    await page.goto(cs.workbenchUrl(workspace, devPath));
+    await workbench.ready();
+    // Tests start from a known state: the service up with the fixture model (the status bar then reads "name · device").
+    // The service starts at the first document with a mask, and the status bar shows only beside such an editor.
+    await page.locator('.explorer-folders-view .monaco-list-row', { hasText: 'sentences.txt' }).first().waitFor({ timeout: 120_000 });
+    await workbench.openFile(path.join(workspace, 'sentences.txt'));
+    await workbench.statusBarItem(/bert-tiny-wordpiece ·/).first().waitFor({ timeout: 120_000 });
+  } catch (e) {
+    fs.mkdirSync(screenshotsDir, { recursive: true });
+    await page.screenshot({ path: path.join(screenshotsDir, `FAILED-session-start-${Date.now()}.png`) }).catch(() => undefined);
+    await browser.close().catch(() => undefined);
+    await cs.stop(true);
+    console.log(`      the UI session did not start (${e instanceof Error ? e.message.split('\n')[0] : e}); logs kept in ${tmp}`);
+    throw e;
+  }
   return {
     cs, browser, page, workbench, workspace, tempDir: tmp,
     writeFile: (name, content) => {

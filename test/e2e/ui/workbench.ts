@@ -80,11 +80,18 @@ export class Workbench {
   /** Runs a command from the command palette by its title; `opensQuickInput` for commands that show a picker. */
   async runCommand(title: string, opensQuickInput = false): Promise<void> {
     await this.quickInputClosed();
-    await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    await this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first().waitFor();
+    const row = this.page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
+    // Right after start-up (and on a loaded machine) the palette may not list every command yet: ask again.
+    for (let attempt = 1; ; attempt++) {
+      await this.page.keyboard.press('F1');
+      const input = this.page.locator('.quick-input-widget input');
+      await input.waitFor();
+      await input.fill(`>${title}`);
+      if (await row.waitFor({ timeout: 20_000 }).then(() => true, () => false)) break;
+      if (attempt === 4) await row.waitFor({ timeout: 1 });
+      await this.page.keyboard.press('Escape');
+      await this.quickInputClosed();
+    }
     await this.page.keyboard.press('Enter');
     if (!opensQuickInput) await this.quickInputClosed();
   }
