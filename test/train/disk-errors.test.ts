@@ -84,6 +84,7 @@ describe('disk full and damaged configs', function () {
   });
 
   it('cloze train on a really full disk says so in one line (the stack only with --debug)', function () {
+    this.timeout(300_000); // two short training runs: slow on a loaded machine
     // A 1 MB tmpfs is a real full disk; mounting one needs root on Linux.
     const mnt = path.join(tmp, 'full');
     mkdirSync(mnt);
