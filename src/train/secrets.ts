@@ -31,9 +31,9 @@ const SHAPED: readonly RegExp[] = [
   /\bgh[pousr]_[A-Za-z0-9]{30,}\b/g, // GitHub tokens
   /\bgithub_pat_[A-Za-z0-9_]{30,}\b/g,
   /\bglpat-[A-Za-z0-9_-]{20,}\b/g, // GitLab
-  /\bsk-(?:proj-|ant-)?[A-Za-z0-9_-]{20,}\b/g, // OpenAI / Anthropic style
+  /\bsk-(?:proj-|ant-)?(?=[\w-]*[0-9])(?=[\w-]*[A-Z])[A-Za-z0-9_-]{20,}\b/g, // OpenAI / Anthropic style (not kebab-case words)
   /\b[rs]k_(?:live|test)_[A-Za-z0-9]{16,}\b/g, // Stripe
-  /\bxox[abposr]-[A-Za-z0-9-]{10,}\b/g, // Slack
+  /\bxox[abposr]-(?=[A-Za-z0-9-]*[0-9])[A-Za-z0-9-]{10,}\b/g, // Slack
   /\bAIza[0-9A-Za-z_-]{35}\b/g, // Google API keys
   /\bnpm_[A-Za-z0-9]{36}\b/g,
   /\beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]{10,}/g, // JSON Web Tokens

@@ -87,7 +87,7 @@ describe('training corpus: secrets', () => {
     }
     for (const p of ['src/index.ts', 'README.md', 'environment.ts', 'keyboard.ts', 'docs/keys.md', 'package.json']) assert.ok(!isSecretPath(p), p);
     // Hashes and identifiers are not keys; real code keeps its text.
-    const plain = 'const veryLongDescriptiveIdentifierNameForTheHandler = computeTheThingFromTheOtherThing(a_b_c_d_e_f_g);\nimport x from "../../some/deeply/nested/module/path/in/the/repo";\nconst ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";\n';
+    const plain = 'const veryLongDescriptiveIdentifierNameForTheHandler = computeTheThingFromTheOtherThing(a_b_c_d_e_f_g);\nimport x from "../../some/deeply/nested/module/path/in/the/repo";\nconst ALPHABET = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";\n<div class="sk-learn-compatible-estimator-card">\n';
     assert.deepEqual(redactSecrets(plain), { text: plain, count: 0 });
     const corpus = await collectCorpus([sourceDir]);
     const replaced = (corpus.redacted ?? []).reduce((n, r) => n + r.count, 0);
