@@ -9,7 +9,7 @@ import { isHeldOut, shuffleOrder, writeShards, DOC_END, type Doc, type ShardFile
 import { EVAL_PATH, EVAL_SOURCES, SOURCES, type Lang, type SourceSpec } from './sources';
 import { CorpusStats } from './stats';
 import { verifyCorpus } from './verify';
-import { detectLang, htmlToText, isManAlias, isProse, letterShare, maybeGunzip, normalizeText, renderManPage } from './text';
+import { chunkText, detectLang, dictToText, htmlToText, isManAlias, isProse, letterShare, maybeGunzip, normalizeText, renderManPage, uncompressedName, wordnetToText } from './text';
 
 /** Parameters that shape the corpus; all are recorded in the manifest. */
 const PARAMS = {
@@ -25,7 +25,7 @@ const PARAMS = {
   validFraction: 0.03,
   trainShardBytes: 2 * 1024 * 1024,
   validShardBytes: 1024 * 1024,
-  tokenizerSampleBytes: 16 * 1024 * 1024,
+  tokenizerSampleBytes: 32 * 1024 * 1024,
 };
 
 /** How many files are converted at once (man(1) renders in child processes; two cores). */
@@ -64,8 +64,18 @@ function matches(spec: SourceSpec, rel: string): boolean {
   return spec.include.some((re) => re.test(rel)) && !(spec.exclude ?? []).some((re) => re.test(rel));
 }
 
-/** The result of reading and converting one file, or why it is not a document. */
-type Converted = { ok: true; text: string; lang: Lang; rawBytes: number } | { ok: false; reason: string; rawBytes: number; lang?: string };
+/** One document made from a file (a whole file, or one chunk of a long one), or why it is not one. */
+type Piece = { ok: true; text: string; suffix: string } | { ok: false; reason: string; bytes: number };
+/** The result of reading and converting one file: its pieces, or why the file gave none. */
+type Converted = { ok: true; pieces: Piece[]; lang: Lang; rawBytes: number } | { ok: false; reason: string; rawBytes: number; lang?: string };
+
+function checkPiece(text: string, asText: string): Piece {
+  const kind = classifyText(text, { path: asText, maxBytes: PARAMS.maxDocBytes });
+  if (kind.kind !== 'text') return { ok: false, reason: kind.kind, bytes: Buffer.byteLength(text) };
+  if (Buffer.byteLength(text) < PARAMS.minDocBytes) return { ok: false, reason: 'tiny', bytes: Buffer.byteLength(text) };
+  if (letterShare(text) < PARAMS.minLetterShare) return { ok: false, reason: 'data (few letters)', bytes: Buffer.byteLength(text) };
+  return { ok: true, text, suffix: '' };
+}
 
 async function convertFile(spec: SourceSpec, root: string, rel: string): Promise<Converted> {
   const abs = path.join(root, rel);
@@ -77,9 +87,10 @@ async function convertFile(spec: SourceSpec, root: string, rel: string): Promise
   } catch {
     return { ok: false, reason: 'binary', rawBytes };
   }
-  const asText = rel.replace(/\.gz$/, '');
+  const asText = uncompressedName(rel);
   const isHtml = /\.html?$/.test(asText);
-  const first = classifyText(raw, { path: asText, maxBytes: 16 * 1024 * 1024 });
+  // Sources cut into chunks may hold one very large file (a dictionary); the size limit then applies per chunk.
+  const first = classifyText(raw, { path: asText, maxBytes: spec.chunkBytes ? 256 * 1024 * 1024 : 16 * 1024 * 1024 });
   // HTML markup is long-lined and space-poor by nature; whether its text is minified is judged after conversion.
   if (first.kind !== 'text' && !(isHtml && first.kind === 'minified')) return { ok: false, reason: first.kind, rawBytes };
   const head = raw.subarray(0, 200).toString('utf8');
@@ -89,15 +100,30 @@ async function convertFile(spec: SourceSpec, root: string, rel: string): Promise
   if (spec.format === 'man') {
     if (isManAlias(text)) return { ok: false, reason: 'man alias (.so)', rawBytes, lang };
     text = await renderManPage(abs);
+  } else if (spec.format === 'dict') {
+    text = dictToText(text);
+  } else if (spec.format === 'wordnet') {
+    text = wordnetToText(text);
   } else if (isHtml) {
     text = htmlToText(text);
   }
   text = normalizeText(text);
-  const kind = classifyText(text, { path: asText, maxBytes: PARAMS.maxDocBytes });
-  if (kind.kind !== 'text') return { ok: false, reason: kind.kind, rawBytes, lang };
-  if (Buffer.byteLength(text) < PARAMS.minDocBytes) return { ok: false, reason: 'tiny', rawBytes, lang };
-  if (letterShare(text) < PARAMS.minLetterShare) return { ok: false, reason: 'data (few letters)', rawBytes, lang };
-  return { ok: true, text, lang, rawBytes };
+  if (!spec.chunkBytes || Buffer.byteLength(text) <= spec.chunkBytes * 1.5) return { ok: true, pieces: [checkPiece(text, asText)], lang, rawBytes };
+  const pieces = chunkText(text, spec.chunkBytes).map((t, k): Piece => {
+    const p = checkPiece(normalizeText(t), asText);
+    return p.ok ? { ...p, suffix: `#${String(k).padStart(4, '0')}` } : p;
+  });
+  return { ok: true, pieces, lang, rawBytes };
+}
+
+/**
+ * Licences a model may be trained on and shipped with: anything free (permissive, copyleft, public domain). A
+ * source whose licence is unknown or restricts use (non-commercial, no-derivatives, source-available) is refused.
+ */
+const LICENSE_REFUSED = /unknown|UNLICENSED|SEE LICEN[CS]E|proprietary|commercial|BUSL|SSPL|Elastic-|Commons-Clause|-NC-|-ND-|^\s*$/i;
+const LICENSE_KNOWN = /MIT|ISC|BSD|Apache|MPL|LGPL|GPL|GFDL|PSF|Python|Unlicense|CC0|CC-BY|0BSD|BlueOak|Zlib|BSL-1\.0|PostgreSQL|public[- ]domain|Artistic|WordNet|curl|X11|Zsh|Expat|Linux-man-pages/i;
+export function licenseAllowed(license: string): boolean {
+  return !LICENSE_REFUSED.test(license) && LICENSE_KNOWN.test(license);
 }
 
 interface SourceRecord {
@@ -110,6 +136,9 @@ async function fetchAll(specs: readonly SourceSpec[], corpusDir: string, what: s
   for (const spec of specs) {
     const t0 = Date.now();
     const fetched = await fetchSource(spec, corpusDir);
+    if (!what.includes('eval') && !licenseAllowed(fetched.license)) {
+      throw new Error(`${spec.id}: licence "${fetched.license}" is not one a shipped model may be trained on (scripts/corpus/main.ts licenseAllowed); drop the source or pin a licensed version.`);
+    }
     out.push({ spec, fetched });
     log(`${what} ${spec.id} ${fetched.version} (${mb(fetched.artifactBytes)} download, ${fetched.license}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
   }
@@ -153,6 +182,7 @@ async function main(): Promise<void> {
   const seen = new Map<string, string>(); // sha256 -> key
   const docs: Doc[] = [];
   const nearDupExamples: { dropped: string; kept: string; similarity: number }[] = [];
+  const emptySources: string[] = [];
 
   for (const { spec, fetched } of records) {
     const t0 = Date.now();
@@ -180,43 +210,57 @@ async function main(): Promise<void> {
           stats.drop(spec.id, r.reason, r.rawBytes);
           continue;
         }
-        const bytes = Buffer.byteLength(r.text);
-        const key = `${spec.id}/${rel}`;
-        stats.stage('normalized', spec.id, r.lang, bytes);
-        const hash = sha256(r.text);
-        if (evalHashes.has(hash)) {
-          stats.drop(spec.id, 'exact duplicate of evaluation data', bytes);
-          continue;
+        for (const piece of r.pieces) {
+          if (selected >= spec.capBytes) break;
+          if (!piece.ok) {
+            stats.drop(spec.id, piece.reason, piece.bytes);
+            continue;
+          }
+          const bytes = Buffer.byteLength(piece.text);
+          const docPath = rel + piece.suffix;
+          const key = `${spec.id}/${docPath}`;
+          stats.stage('normalized', spec.id, r.lang, bytes);
+          const hash = sha256(piece.text);
+          if (evalHashes.has(hash)) {
+            stats.drop(spec.id, 'exact duplicate of evaluation data', bytes);
+            continue;
+          }
+          if (seen.has(hash)) {
+            stats.drop(spec.id, 'exact duplicate', bytes);
+            continue;
+          }
+          seen.set(hash, key);
+          stats.stage('exactUnique', spec.id, r.lang, bytes);
+          const sig = index.signature(piece.text);
+          const evalHit = evalIndex.check(sig);
+          if (evalHit) {
+            stats.drop(spec.id, 'near duplicate of evaluation data', bytes);
+            log(`  kept out ${key}: ${(evalHit.similarity * 100).toFixed(0)}% like ${evalHit.key}`);
+            continue;
+          }
+          const hit = index.check(sig);
+          if (hit) {
+            stats.drop(spec.id, 'near duplicate', bytes);
+            if (nearDupExamples.length < 50) nearDupExamples.push({ dropped: key, kept: hit.key, similarity: hit.similarity });
+            continue;
+          }
+          index.add(key, sig);
+          stats.stage('selected', spec.id, r.lang, bytes);
+          const kind = !isProse(r.lang) ? 'code' : spec.genre === 'english' ? 'english' : 'prose';
+          docs.push({ key, source: spec.id, path: docPath, lang: r.lang, kind, text: piece.text, bytes, sha256: hash });
+          selected += bytes;
         }
-        if (seen.has(hash)) {
-          stats.drop(spec.id, 'exact duplicate', bytes);
-          continue;
-        }
-        seen.set(hash, key);
-        stats.stage('exactUnique', spec.id, r.lang, bytes);
-        const sig = index.signature(r.text);
-        const evalHit = evalIndex.check(sig);
-        if (evalHit) {
-          stats.drop(spec.id, 'near duplicate of evaluation data', bytes);
-          log(`  kept out ${key}: ${(evalHit.similarity * 100).toFixed(0)}% like ${evalHit.key}`);
-          continue;
-        }
-        const hit = index.check(sig);
-        if (hit) {
-          stats.drop(spec.id, 'near duplicate', bytes);
-          if (nearDupExamples.length < 50) nearDupExamples.push({ dropped: key, kept: hit.key, similarity: hit.similarity });
-          continue;
-        }
-        index.add(key, sig);
-        stats.stage('selected', spec.id, r.lang, bytes);
-        docs.push({ key, source: spec.id, path: rel, lang: r.lang, kind: isProse(r.lang) ? 'prose' : 'code', text: r.text, bytes, sha256: hash });
-        selected += bytes;
       }
     }
     const found = stats.sourceTally(spec.id, 'found');
     const sel = stats.sourceTally(spec.id, 'selected');
     log(`selected ${spec.id}: ${sel.files} of ${found.files} files, ${mb(sel.bytes)} (cap ${mb(spec.capBytes)}) in ${((Date.now() - t0) / 1000).toFixed(1)}s`);
-    if (sel.files === 0) throw new Error(`${spec.id}: no document selected; its include patterns in scripts/corpus/sources.ts no longer match the package.`);
+    // A source that gives nothing usually means its patterns no longer match the package: said loudly, and listed
+    // in the manifest (emptySources), but the other sources' work is not thrown away.
+    if (sel.files === 0) {
+      log(`WARNING ${spec.id}: no document selected; check its include patterns in scripts/corpus/sources.ts`);
+      emptySources.push(spec.id);
+    }
   }
 
   // ---- split and write
@@ -225,13 +269,15 @@ async function main(): Promise<void> {
   const train = ordered.filter((d) => !isHeldOut(d.key, PARAMS.validFraction));
   const validCode = ordered.filter((d) => isHeldOut(d.key, PARAMS.validFraction) && d.kind === 'code');
   const validProse = ordered.filter((d) => isHeldOut(d.key, PARAMS.validFraction) && d.kind === 'prose');
-  for (const [name, set] of [['train', train], ['valid/code', validCode], ['valid/prose', validProse]] as const) {
+  const validEnglish = ordered.filter((d) => isHeldOut(d.key, PARAMS.validFraction) && d.kind === 'english');
+  for (const [name, set] of [['train', train], ['valid/code', validCode], ['valid/prose', validProse], ['valid/english', validEnglish]] as const) {
     for (const d of set) stats.split(name, d.source, d.lang, d.bytes);
   }
   const t = await writeShards(corpusDir, 'train', train, PARAMS.trainShardBytes);
   const vc = await writeShards(corpusDir, 'valid/code', validCode, PARAMS.validShardBytes);
   const vp = await writeShards(corpusDir, 'valid/prose', validProse, PARAMS.validShardBytes);
-  log(`wrote ${t.shards.length} train shards (${train.length} docs, ${mb(sum(t.shards))}), valid/code ${vc.shards.length} (${validCode.length} docs, ${mb(sum(vc.shards))}), valid/prose ${vp.shards.length} (${validProse.length} docs, ${mb(sum(vp.shards))})`);
+  const ve = await writeShards(corpusDir, 'valid/english', validEnglish, PARAMS.validShardBytes);
+  log(`wrote ${t.shards.length} train shards (${train.length} docs, ${mb(sum(t.shards))}), valid/code ${vc.shards.length} (${validCode.length} docs, ${mb(sum(vc.shards))}), valid/prose ${vp.shards.length} (${validProse.length} docs, ${mb(sum(vp.shards))}), valid/english ${ve.shards.length} (${validEnglish.length} docs, ${mb(sum(ve.shards))})`);
 
   // Text for training the tokenizer: a prefix of the shuffled training documents, so its mix is the corpus mix.
   const sample: string[] = [];
@@ -245,7 +291,7 @@ async function main(): Promise<void> {
   await fs.writeFile(path.join(corpusDir, 'tokenizer-train.txt'), tokText);
   log(`wrote tokenizer-train.txt (${sample.length} docs, ${mb(Buffer.byteLength(tokText))})`);
 
-  const where = new Map([...t.where, ...vc.where, ...vp.where]);
+  const where = new Map([...t.where, ...vc.where, ...vp.where, ...ve.where]);
   const index_ = docs.map((d) => JSON.stringify({ key: d.key, source: d.source, path: d.path, lang: d.lang, kind: d.kind, bytes: d.bytes, sha256: d.sha256, shard: where.get(d.key) }));
   await fs.writeFile(path.join(corpusDir, 'documents.jsonl'), index_.join('\n') + '\n');
 
@@ -259,19 +305,20 @@ async function main(): Promise<void> {
       artifact: fetched.artifact, artifactBytes: fetched.artifactBytes, artifactSha256: fetched.artifactSha256, capBytes: spec.capBytes,
       found: stats.sourceTally(spec.id, 'found'), selected: stats.sourceTally(spec.id, 'selected'),
       train: stats.splitTally('train', 'source', spec.id),
-      valid: addTally(stats.splitTally('valid/code', 'source', spec.id), stats.splitTally('valid/prose', 'source', spec.id)),
+      valid: addTally(addTally(stats.splitTally('valid/code', 'source', spec.id), stats.splitTally('valid/prose', 'source', spec.id)), stats.splitTally('valid/english', 'source', spec.id)),
     })),
     evaluationKeptOut: {
       rule: `paths matching ${EVAL_PATH} are dropped; files equal to, or at least ${PARAMS.evalNearDupThreshold * 100}% MinHash-similar to, a file of these packages are dropped`,
       packages: evalRecords.map(({ spec, fetched }, k) => ({ id: spec.id, package: spec.package, version: fetched.version, license: fetched.license, blocklistFiles: evalSummary[k].files, blocklistBytes: evalSummary[k].bytes })),
     },
-    outputs: { train: t.shards, validCode: vc.shards, validProse: vp.shards, tokenizer: { file: 'tokenizer-train.txt', docs: sample.length, bytes: Buffer.byteLength(tokText), sha256: sha256(tokText) } },
-    totals: { docs: docs.length, bytes: docs.reduce((s, d) => s + d.bytes, 0), trainDocs: train.length, validCodeDocs: validCode.length, validProseDocs: validProse.length },
+    outputs: { train: t.shards, validCode: vc.shards, validProse: vp.shards, validEnglish: ve.shards, tokenizer: { file: 'tokenizer-train.txt', docs: sample.length, bytes: Buffer.byteLength(tokText), sha256: sha256(tokText) } },
+    emptySources,
+    totals: { docs: docs.length, bytes: docs.reduce((s, d) => s + d.bytes, 0), trainDocs: train.length, validCodeDocs: validCode.length, validProseDocs: validProse.length, validEnglishDocs: validEnglish.length },
   };
   await fs.writeFile(path.join(corpusDir, 'manifest.json'), JSON.stringify(manifest, null, 2) + '\n');
   await fs.writeFile(path.join(corpusDir, 'stats.json'), JSON.stringify({ ...stats.toJSON(), nearDuplicateExamples: nearDupExamples }, null, 2) + '\n');
   printSummary(stats);
-  const problems = await verifyCorpus(corpusDir, [...t.shards, ...vc.shards, ...vp.shards]);
+  const problems = await verifyCorpus(corpusDir, [...t.shards, ...vc.shards, ...vp.shards, ...ve.shards]);
   if (problems.length > 0) throw new Error(`the written corpus failed verification:\n  ${problems.slice(0, 20).join('\n  ')}`);
   log(`verified: every shard splits back into its ${docs.length} indexed documents and reads as text; no evaluation paths`);
   log(`done: ${docs.length} documents, ${mb(manifest.totals.bytes)}; manifest.json, stats.json, documents.jsonl in ${corpusDir} (document delimiter ${JSON.stringify(DOC_END)})`);
@@ -289,7 +336,7 @@ function printSummary(stats: CorpusStats): void {
   console.log('\nlanguage      examined      normalized    exact-unique  selected      train         valid');
   for (const lang of stats.langs()) {
     const cell = (x: { files: number; bytes: number }): string => `${mb(x.bytes)}`.padEnd(14);
-    const valid = addTally(stats.splitTally('valid/code', 'lang', lang), stats.splitTally('valid/prose', 'lang', lang));
+    const valid = addTally(addTally(stats.splitTally('valid/code', 'lang', lang), stats.splitTally('valid/prose', 'lang', lang)), stats.splitTally('valid/english', 'lang', lang));
     console.log(`${lang.padEnd(14)}${cell(stats.langTally(lang, 'examined'))}${cell(stats.langTally(lang, 'normalized'))}${cell(stats.langTally(lang, 'exactUnique'))}${cell(stats.langTally(lang, 'selected'))}${cell(stats.splitTally('train', 'lang', lang))}${cell(valid)}`);
   }
   console.log('');

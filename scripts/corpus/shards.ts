@@ -17,7 +17,8 @@ export interface Doc {
   readonly source: string;
   readonly path: string;
   readonly lang: string;
-  readonly kind: 'code' | 'prose';
+  /** 'english': general English prose (dictionaries, public-domain texts), held out as its own slice. */
+  readonly kind: 'code' | 'prose' | 'english';
   readonly text: string;
   readonly bytes: number;
   readonly sha256: string;

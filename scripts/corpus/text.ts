@@ -26,7 +26,8 @@ export function detectLang(relPath: string, head: string, forced?: Lang): Lang |
     const byExt = BY_EXTENSION[name.slice(dot + 1).toLowerCase()];
     if (byExt) return byExt;
   }
-  const shebang = /^#!\s*\S*?(?:\/env\s+)?(\w+)/.exec(head);
+  // `#!/bin/bash`, `#!/usr/bin/env python3`: the interpreter's name after the last slash (and after `env`).
+  const shebang = /^#!\s*(?:\S*\/)?(?:env\s+)?(\w+)/.exec(head);
   if (shebang) {
     if (/^(ba|da|k|z)?sh$/.test(shebang[1])) return 'shell';
     if (/^python/.test(shebang[1])) return 'python';
@@ -38,8 +39,79 @@ export function isProse(lang: Lang): boolean {
   return PROSE_LANGS.has(lang);
 }
 
+/** `.gz`, and dictd's `.dz` (dictzip: gzip with a random-access table in the header). */
 export function maybeGunzip(relPath: string, bytes: Buffer): Buffer {
-  return relPath.endsWith('.gz') ? gunzipSync(bytes) : bytes;
+  return /\.(gz|dz)$/.test(relPath) ? gunzipSync(bytes) : bytes;
+}
+
+/** The path without its compression suffix. */
+export function uncompressedName(relPath: string): string {
+  return relPath.replace(/\.(gz|dz)$/, '');
+}
+
+/**
+ * A dictd database as readable text: drops the `00-database-*` header entries, GCIDE's source tags
+ * (`[1913 Webster]`, `[WordNet 1.5]`, `[PJC]`), pronunciation between backslashes, and cross-reference braces.
+ */
+export function dictToText(text: string): string {
+  const out: string[] = [];
+  let skipping = false;
+  for (const line of text.split('\n')) {
+    if (/^00-?database-/.test(line) || /^00databaseinfo|^00-database/.test(line)) {
+      skipping = true;
+      continue;
+    }
+    // A headword line (not indented) ends a header entry.
+    if (skipping && line.length > 0 && !/^\s/.test(line)) skipping = false;
+    if (skipping) continue;
+    let l = line.replace(/\s*\[(1913 Webster|Webster 1913 Suppl\.|WordNet 1\.5|PJC|Century Dict\.[^\]]*|RH|Chambers 1881)\]/g, '');
+    l = l.replace(/\\[^\\\n]{1,80}\\/g, '').replace(/[{}]/g, '');
+    if (line.trim().length > 0 && l.trim().length === 0) continue;
+    out.push(l);
+  }
+  return out.join('\n');
+}
+
+/**
+ * A WordNet `data.*` file as text: one line per synset, "word, other word: gloss; \"example\"" (the licence
+ * header, offsets, pointers and frame numbers dropped; underscores in lemmas become spaces).
+ */
+export function wordnetToText(text: string): string {
+  const out: string[] = [];
+  for (const line of text.split('\n')) {
+    if (line.startsWith('  ') || !/^\d{8} /.test(line)) continue;
+    const bar = line.indexOf(' | ');
+    if (bar < 0) continue;
+    const f = line.slice(0, bar).split(' ');
+    const count = parseInt(f[3], 16);
+    const words: string[] = [];
+    for (let i = 0; i < count; i++) words.push(f[4 + 2 * i].replace(/\(\w+\)$/, '').replace(/_/g, ' '));
+    out.push(`${words.join(', ')}: ${line.slice(bar + 3).trim()}`);
+  }
+  return out.join('\n');
+}
+
+/** Cuts a long text into pieces of about `size` bytes, at blank lines where possible, else at line ends. */
+export function chunkText(text: string, size: number): string[] {
+  if (Buffer.byteLength(text) <= size) return [text];
+  const pieces: string[] = [];
+  let cur: string[] = [];
+  let curBytes = 0;
+  const flush = (): void => {
+    const t = cur.join('\n').replace(/^\n+/, '').replace(/\s+$/, '');
+    if (t) pieces.push(t);
+    cur = [];
+    curBytes = 0;
+  };
+  for (const line of text.split('\n')) {
+    const b = Buffer.byteLength(line) + 1;
+    // Prefer a blank line past the target; past twice the target, any line end.
+    if ((curBytes >= size && line.trim() === '') || curBytes + b > 2 * size) flush();
+    cur.push(line);
+    curBytes += b;
+  }
+  flush();
+  return pieces;
 }
 
 /** Site chrome (navigation, theme pickers, page headers/footers) is not language; the main content is. */
