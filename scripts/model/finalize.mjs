@@ -1,9 +1,11 @@
 // Packs a finished training run as models/default: float16 weights (folded to float32 at load), the head-at-masks
 // variant, the tokenizer; evaluates it on the held-out code and prose and on the small subset CI re-checks.
-// usage: node scripts/model/finalize.mjs RUN_DIR   (after `npm run build && npm run compile`)
+// usage: node scripts/model/finalize.mjs RUN_DIR [--provisional] [--version N]   (after `npm run build && npm run compile`)
+// Before anything is written, the run's model and the shipped one are scored on every held-out slice (code,
+// technical prose, general English); the run replaces models/default only if it is better on all of them.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -17,6 +19,8 @@ const { onnx } = require('onnx-proto');
 const run = path.resolve(process.argv[2] ?? '.model-work/main');
 // 'release' once the model meets the sanity bar of test/unit/defaultModel.test.ts; until then 'provisional'.
 const status = process.argv.includes('--provisional') ? 'provisional' : 'release';
+const versionArg = process.argv.indexOf('--version');
+const version = versionArg > 0 ? Number(process.argv[versionArg + 1]) : 2;
 const work = path.resolve(root, '.model-work');
 const out = path.join(root, 'models', 'default');
 const subsetDir = path.join(root, 'test', 'fixtures', 'default-eval');
@@ -24,6 +28,23 @@ const SUBSET_BYTES = 160_000;
 
 const t0 = Date.now();
 const lap = (m) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${m}`);
+
+// 0. The gate: the run's model against the shipped one, on every held-out slice present.
+const KINDS = ['code', 'prose', 'english'].filter((k) => existsSync(path.join(work, 'docs', 'valid', k)) && readdirSync(path.join(work, 'docs', 'valid', k)).length > 0);
+const evalDir = (dir, model) => {
+  const r = spawnSync(process.execPath, [path.join(root, 'dist', 'cli.js'), 'eval', dir, '--model', model, '--seq', '256', '--json'], { encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(r.stderr);
+  return JSON.parse(r.stdout);
+};
+const before = Object.fromEntries(KINDS.map((k) => [k, evalDir(path.join(work, 'docs', 'valid', k), out)]));
+const candidate = Object.fromEntries(KINDS.map((k) => [k, evalDir(path.join(work, 'docs', 'valid', k), path.join(run, 'model'))]));
+for (const k of KINDS) lap(`${k}: shipped top-1 ${(100 * before[k].top1).toFixed(2)}%, run ${(100 * candidate[k].top1).toFixed(2)}%`);
+writeFileSync(path.join(work, 'finalize-gate.json'), JSON.stringify({ run, shipped: before, candidate }, null, 2) + '\n');
+const worse = KINDS.filter((k) => !(candidate[k].top1 > before[k].top1));
+if (worse.length > 0 && !process.argv.includes('--force')) {
+  console.error(`not better than the shipped model on: ${worse.join(', ')}; models/default left as it is (scores in .model-work/finalize-gate.json)`);
+  process.exit(1);
+}
 
 // 1. Export afresh from the run's weights, then store the large tensors as float16.
 const { config, params } = await importModel(path.join(run, 'model'));
@@ -54,7 +75,7 @@ const docs = readFileSync(path.join(root, '.corpus', 'documents.jsonl'), 'utf8')
 const bySha = new Map(docs.map((d) => [d.sha256, d]));
 const sources = [];
 rmSync(subsetDir, { recursive: true, force: true });
-for (const kind of ['code', 'prose']) {
+for (const kind of KINDS) {
   const from = path.join(work, 'docs', 'valid', kind);
   mkdirSync(path.join(subsetDir, kind), { recursive: true });
   let bytes = 0;
@@ -92,10 +113,12 @@ const evalJson = (dir) => {
   return JSON.parse(r.stdout);
 };
 const scores = {
-  heldOut: { code: evalJson(path.join(work, 'docs', 'valid', 'code')), prose: evalJson(path.join(work, 'docs', 'valid', 'prose')) },
-  ciSubset: { code: evalJson(path.join(subsetDir, 'code')), prose: evalJson(path.join(subsetDir, 'prose')) },
+  heldOut: Object.fromEntries(KINDS.map((k) => [k, evalJson(path.join(work, 'docs', 'valid', k))])),
+  ciSubset: Object.fromEntries(KINDS.map((k) => [k, evalJson(path.join(subsetDir, k))])),
+  // The model it replaced, on the same held-out sets (the card's "before" column).
+  previous: before,
 };
-writeFileSync(path.join(out, 'eval.json'), JSON.stringify({ status, ...scores }, null, 2) + '\n');
+writeFileSync(path.join(out, 'eval.json'), JSON.stringify({ status, version, ...scores }, null, 2) + '\n');
 lap(`scores: ${JSON.stringify(scores)}`);
 const size = ['model.onnx', 'onnx/model_masked.onnx', 'tokenizer.json'].reduce((s, f) => s + statSync(path.join(out, f)).size, 0);
 lap(`models/default: ${(size / 1e6).toFixed(1)} MB`);

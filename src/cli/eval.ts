@@ -13,7 +13,9 @@ const USAGE = `usage: cloze eval <dir-or-file…> --model DIR [--json] [--seed N
 
 Masks 15% of the tokens of every text file (80% mask token / 10% random / 10% kept, fixed seed) and reports the
 model's top-1 / top-5 accuracy and perplexity on them. --json prints
-{ "top1", "top5", "perplexity", "masked_tokens", "files" }.`;
+{ "top1", "top5", "perplexity", "masked_tokens", "files" }. With --whole-word (every token of a chosen word masked)
+it adds "word_top1" (words with every token right), "word_loss" (nats per word) and "masked_words", which compare
+across vocabularies.`;
 
 /** Logits for a batch are [batch, seq, vocab] floats; keep one batch's worth under ~128 MiB. */
 const MAX_LOGIT_FLOATS = 32 * 1024 * 1024;
@@ -24,6 +26,10 @@ export interface EvalSummary {
   perplexity: number;
   masked_tokens: number;
   files: number;
+  /** With --whole-word: share of masked words with every token right, mean loss per word (nats), and their number. */
+  word_top1?: number;
+  word_loss?: number;
+  masked_words?: number;
 }
 
 export async function run(argv: string[]): Promise<number> {
@@ -68,11 +74,13 @@ export async function run(argv: string[]): Promise<number> {
     const tok = await loadTrainTokenizer(engine.files.dir);
     const seq = int('seq', values.seq, 8) ?? Math.min(128, engine.info.maxTokens);
     if (seq > engine.info.maxTokens) throw new ClozeError('inference', `--seq ${seq} is longer than the model's ${engine.info.maxTokens} positions.`);
+    if (seq < 8) throw new ClozeError('inference', `${engine.info.name} allows only ${seq} tokens per sequence (max_position_embeddings / model_max_length in its config files); evaluation needs at least 8. The config files are probably damaged.`);
     const vocab = engine.info.vocabSize;
     const batch = int('batch', values.batch, 1) ?? Math.max(1, Math.min(8, Math.floor(MAX_LOGIT_FLOATS / (seq * vocab))));
     const data = await packDocuments(tok, corpus.files.map((f) => f.text), seq);
     const rng = Rng.fromSeed(seed);
     const metrics = new MaskedLmMetrics();
+    const words: { ok: boolean; loss: number }[] = [];
     const collators = new Map<number, MaskingCollator>();
     const collatorFor = (b: number): MaskingCollator => {
       let c = collators.get(b);
@@ -97,19 +105,48 @@ export async function run(argv: string[]): Promise<number> {
       const { data: logits, dims } = await engine.runBatch(ids, mask);
       const v = dims[dims.length - 1];
       const targets: { offset: number; label: number }[] = [];
+      const flat: number[] = [];
       for (let j = 0; j < b.maxMasked; j++) {
         if (b.labels[j] === IGNORE_LABEL) continue;
         targets.push({ offset: Number(b.maskedPositions[j]) * v, label: Number(b.labels[j]) });
+        flat.push(Number(b.maskedPositions[j]));
       }
       metrics.add(scoreLogitRows(logits, v, targets));
+      if (values['whole-word']) {
+        // Words: runs of masked positions in one row, a new one at each word start. A word counts as right when
+        // every one of its tokens is the model's first choice; its loss is the sum over its tokens. Unlike per-token
+        // scores, these compare across vocabularies (the byte-level pre-tokenizer splits words alike for all sizes).
+        const order = flat.map((p, k) => ({ p, k })).sort((x, y) => x.p - y.p);
+        let prev = -2;
+        let cur: { ok: boolean; loss: number } | undefined;
+        for (const { p, k } of order) {
+          const r = Math.floor(p / seq);
+          const dataIdx = rows[r] * seq + (p % seq);
+          const sums = scoreLogitRows(logits, v, [targets[k]]);
+          if (!cur || p !== prev + 1 || Math.floor(prev / seq) !== r || data.wordStart[dataIdx]) {
+            if (cur) words.push(cur);
+            cur = { ok: true, loss: 0 };
+          }
+          cur.ok = cur.ok && sums.top1 === 1;
+          cur.loss += sums.lossSum;
+          prev = p;
+        }
+        if (cur) words.push(cur);
+      }
     }
     const r = metrics.result();
     const summary: EvalSummary = { top1: r.top1, top5: r.top5, perplexity: r.perplexity, masked_tokens: r.maskedTokens, files: corpus.files.length };
+    if (values['whole-word'] && words.length > 0) {
+      summary.word_top1 = words.filter((w) => w.ok).length / words.length;
+      summary.word_loss = words.reduce((a, w) => a + w.loss, 0) / words.length;
+      summary.masked_words = words.length;
+    }
     if (values.json) {
       console.log(JSON.stringify(summary));
     } else {
       console.log(`${engine.info.name} on ${summary.files} files (${data.tokens.toLocaleString('en-US')} tokens, seed ${seed}):`);
       console.log(`  top-1 ${(100 * r.top1).toFixed(2)}%   top-5 ${(100 * r.top5).toFixed(2)}%   perplexity ${r.perplexity.toFixed(2)}   (${r.maskedTokens} masked tokens)`);
+      if (summary.word_top1 !== undefined) console.log(`  whole words: top-1 ${(100 * summary.word_top1).toFixed(2)}%   loss ${summary.word_loss!.toFixed(3)} nats/word   (${summary.masked_words} masked words)`);
     }
     return 0;
   } finally {

@@ -16,6 +16,7 @@ const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer D
   --minutes N           time budget; alone, the step count is fitted to it after measuring speed
   --max-epochs N        with --minutes alone: never plan more than N passes over the training data (small folders)
   --resume              continue the run in --out exactly where its checkpoint left it
+  --max-positions N     from scratch: position embeddings for N tokens (default: --seq), to continue at a longer --seq later
   --batch N --seq N --steps-per-call N --lr X --warmup N --decay linear|cosine --min-lr-ratio X
   --weight-decay X --clip X --seed N --held-out X --whole-word --mask-prob X --exclude GLOB (repeatable)
   --checkpoint-every N  also checkpoint every N steps (default: every 60 s)
@@ -55,6 +56,7 @@ export async function run(argv: string[]): Promise<number> {
       intermediate: { type: 'string' },
       batch: { type: 'string' },
       seq: { type: 'string' },
+      'max-positions': { type: 'string' },
       'steps-per-call': { type: 'string' },
       lr: { type: 'string' },
       warmup: { type: 'string' },
@@ -131,6 +133,7 @@ export async function run(argv: string[]): Promise<number> {
     resume: values.resume,
     batch: num(v, 'batch', { int: true, min: 1 }),
     seq: num(v, 'seq', { int: true, min: 8 }),
+    maxPositions: num(v, 'max-positions', { int: true, min: 8 }),
     stepsPerCall: num(v, 'steps-per-call', { int: true, min: 1 }),
     lr: num(v, 'lr', { min: 0 }),
     warmup: num(v, 'warmup', { int: true, min: 0 }),

@@ -9,6 +9,8 @@ import { checkpointExists, loadCheckpoint, saveCheckpoint, type DataCursor } fro
 import { BatchStream, MaskingCollator, defaultMaxMasked } from './collator';
 import { collectCorpus, type Corpus } from './corpus';
 import { exportModel } from './export';
+import { writeFailure } from './diskErrors';
+import { cleanStaleExports, publishModel } from './exportPointer';
 import { importModel } from './import';
 import { EVAL_SEED, MaskedLmMetrics, type EvalResult } from './metrics';
 import { initParams, validateConfig, type BertConfig, type Params } from './model';
@@ -56,6 +58,11 @@ export interface TrainOptions {
   readonly resume?: boolean;
   readonly batch?: number;
   readonly seq?: number;
+  /**
+   * From scratch: position embeddings for this many tokens even when `seq` is shorter, so a model trained at 128 can
+   * later continue (`--from`) at 256 (default: `seq`).
+   */
+  readonly maxPositions?: number;
   readonly stepsPerCall?: number;
   /** Peak learning rate (default 1e-3 when continuing a model, 2e-3 from scratch). */
   readonly lr?: number;
@@ -71,6 +78,8 @@ export interface TrainOptions {
   readonly wholeWord?: boolean;
   readonly maskProb?: number;
   readonly exclude?: readonly string[];
+  /** Take files until their text adds up to this many bytes, skip the rest (default: no cap; the editor caps a workspace). */
+  readonly maxCorpusBytes?: number;
   /** Save a checkpoint at least this often (default 60 s)… */
   readonly checkpointEverySec?: number;
   /** …and/or every this many steps (default: off). Checkpoints fall on session-call boundaries. */
@@ -147,6 +156,9 @@ export interface TrainPlan {
   readonly wholeWord: boolean;
   readonly maskProb: number;
   readonly threads: number;
+  readonly maxCorpusBytes?: number;
+  /** How the held-out files are chosen (see splitFiles); absent in plans made before the token cap: 'hash'. */
+  readonly heldOutBy?: 'size';
 }
 
 export const CHECKPOINT_FILE = 'checkpoint.bin';
@@ -172,6 +184,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const outDir = path.resolve(opts.outDir);
   const ckFile = path.join(outDir, CHECKPOINT_FILE);
   await fs.mkdir(outDir, { recursive: true });
+  await cleanStaleExports(path.join(outDir, MODEL_DIR));
 
   // 1. The model and the plan: fresh, or exactly as the checkpoint left them.
   let cfg: BertConfig;
@@ -241,7 +254,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     return m.result();
   };
   const logLine = async (rec: object): Promise<void> => {
-    await fs.appendFile(path.join(outDir, LOG_FILE), JSON.stringify(rec) + '\n');
+    await fs.appendFile(path.join(outDir, LOG_FILE), JSON.stringify(rec) + '\n').catch((e: unknown) => {
+      throw writeFailure(e, 'training log', path.join(outDir, LOG_FILE), 'the last checkpoint is');
+    });
   };
 
   const checkpoint = async (): Promise<void> => {
@@ -341,7 +356,9 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       step: opt.step, totalSteps: plan.totalSteps, stopped, before, after, modelDir, checkpoint: ckFile,
       trainFiles: data.trainFiles, heldOutFiles: data.heldOutFiles, trainTokens: data.train.tokens, exactResume,
     };
-    await fs.writeFile(path.join(outDir, SUMMARY_FILE), JSON.stringify({ ...result, plan, config: cfg }, null, 2) + '\n');
+    await fs.writeFile(path.join(outDir, SUMMARY_FILE), JSON.stringify({ ...result, plan, config: cfg }, null, 2) + '\n').catch((e: unknown) => {
+      throw writeFailure(e, 'run summary', path.join(outDir, SUMMARY_FILE), 'the checkpoint and the model are');
+    });
     return result;
   } finally {
     await trainStep.release();
@@ -355,7 +372,7 @@ export const TOKENIZER_DIR = 'tokenizer';
 async function trainRunTokenizer(opts: TrainOptions, outDir: string, log: (m: string) => void): Promise<string> {
   const vocab = opts.vocab ?? 0;
   if (!Number.isInteger(vocab) || vocab < 300 || vocab > 30000) throw new ClozeError('training', `--vocab must be an integer from 300 to 30000 (the byte alphabet plus merges), not ${vocab}.`);
-  const corpus = await gatherCorpus(opts.inputs, opts.exclude, opts.only);
+  const corpus = await gatherCorpus(opts.inputs, opts.exclude, opts.only, opts.maxCorpusBytes);
   const split = splitFiles(corpus.files, { heldOutFraction: opts.heldOutFraction ?? 0.1 });
   if (split.train.length === 0) throw new ClozeError('training', `No text files to train a tokenizer on in ${opts.inputs.join(', ')}.`);
   const dir = path.join(outDir, TOKENIZER_DIR);
@@ -383,7 +400,7 @@ async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg:
     seq = opts.seq ?? Math.min(128, cfgMaxSeq(cfg));
   } else {
     seq = opts.seq ?? 128;
-    cfg = scratchConfig(tok, seq, { ...DEFAULT_SCRATCH, ...opts.scratch });
+    cfg = scratchConfig(tok, Math.max(seq, opts.maxPositions ?? seq), { ...DEFAULT_SCRATCH, ...opts.scratch });
     params = initParams(cfg, Rng.fromSeed(seed).uniform());
   }
   if (seq > cfgMaxSeq(cfg)) throw new ClozeError('training', `--seq ${seq} is longer than the model's ${cfgMaxSeq(cfg)} positions.`);
@@ -414,29 +431,27 @@ async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg:
     wholeWord: opts.wholeWord ?? false,
     maskProb: opts.maskProb ?? 0.15,
     threads: opts.threads ?? availableParallelism(),
+    ...(opts.maxCorpusBytes !== undefined ? { maxCorpusBytes: opts.maxCorpusBytes } : {}),
+    heldOutBy: 'size',
   };
   if (total > 0) plan = withWarmup(plan, total, opts.warmup);
   return { cfg, params, plan };
 }
 
 /** The corpus under `inputs`, narrowed to the `only` allow-list when one is given. */
-export async function gatherCorpus(inputs: readonly string[], exclude?: readonly string[], only?: readonly string[]): Promise<Corpus> {
-  const corpus = await collectCorpus(inputs, { exclude });
-  if (!only) return corpus;
-  const allowed = new Set(only.map((p) => path.resolve(p)));
-  const files = corpus.files.filter((f) => allowed.has(path.resolve(f.path)));
-  const dropped = corpus.files.filter((f) => !allowed.has(path.resolve(f.path))).map((f) => ({ path: f.path, reason: 'excluded by the editor (files.exclude / search.exclude)' }));
-  return { files, skipped: [...corpus.skipped, ...dropped] };
+export async function gatherCorpus(inputs: readonly string[], exclude?: readonly string[], only?: readonly string[], maxCorpusBytes?: number): Promise<Corpus> {
+  // The allow-list is applied before any file is read, so excluded files neither cost time nor count toward the cap.
+  return collectCorpus(inputs, { exclude, only, maxCorpusBytes });
 }
 
 /** Collects, splits and packs the corpus of a plan, and fingerprints the training rows. */
 async function prepareData(plan: TrainPlan, tok: TrainTokenizer, log: (m: string) => void): Promise<Data> {
-  const corpus = await gatherCorpus(plan.inputs, plan.exclude, plan.only);
+  const corpus = await gatherCorpus(plan.inputs, plan.exclude, plan.only, plan.maxCorpusBytes);
   if (corpus.files.length === 0) {
     const why = corpus.skipped.slice(0, 5).map((s) => `${s.path}: ${s.reason}`).join('; ');
     throw new ClozeError('training', `No text files to train on in ${plan.inputs.join(', ')}${why ? ` (skipped: ${why})` : ''}. Point cloze train at folders of source code or prose.`);
   }
-  const split = splitFiles(corpus.files, { heldOutFraction: plan.heldOutFraction });
+  const split = splitFiles(corpus.files, { heldOutFraction: plan.heldOutFraction, by: plan.heldOutBy ?? 'hash' });
   if (split.heldOut.length === 0) throw new ClozeError('training', 'Training needs at least two text files: one is held out to measure progress.');
   const train = await packDocuments(tok, split.train.map((f) => f.text), plan.seq);
   const heldOut = await packDocuments(tok, split.heldOut.map((f) => f.text), plan.seq);
@@ -502,20 +517,11 @@ export function scratchConfig(tok: TrainTokenizer, seq: number, size: ScratchSiz
   return cfg;
 }
 
-/** Exports into a temp folder and swaps it in, so a reader never sees half a model. */
+/**
+ * Exports as a new version of `dir` and switches its pointer to it (see exportPointer.ts): a kill at any instant leaves
+ * the previous or the new model loadable through `dir`, and temporaries of killed exports are removed at the next one.
+ */
 async function exportAtomically(dir: string, cfg: BertConfig, params: Params, tokenizerDir: string): Promise<void> {
-  const tmp = `${dir}.tmp-${process.pid}`;
-  const old = `${dir}.old-${process.pid}`;
-  await fs.rm(tmp, { recursive: true, force: true });
   // The head-at-masks variant is what the engine prefers: the vocabulary head runs only where a mask is.
-  await exportModel(tmp, cfg, params, tokenizerDir, { maskedVariant: true });
-  let hadOld = false;
-  try {
-    await fs.rename(dir, old);
-    hadOld = true;
-  } catch {
-    // No previous export.
-  }
-  await fs.rename(tmp, dir);
-  if (hadOld) await fs.rm(old, { recursive: true, force: true });
+  await publishModel(dir, (folder) => exportModel(folder, cfg, params, tokenizerDir, { maskedVariant: true }));
 }

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# The v2 default model's long training run, in two phases, resumable across sessions. Run it again after any stop
+# (end of session, kill, reboot): each phase continues from its checkpoint, bit-exact with the same thread count.
+#
+#   scripts/model/train-v2.sh            # from the repository root; nice 19, one thread; logs in .model-work/v2-*.log
+#
+# What it does, in order (each step is skipped when its output is already there):
+#   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
+#      — rebuilt byte-identically from the pins if this machine lost its ignored files (then the phases restart
+#      from random init: checkpoints live only in .model-work/);
+#   1. phase A: sequence 128 (positions for 256), batch 16, lr 3e-3, linear decay to 0 over the whole phase;
+#   2. phase B: continues A's model at sequence 256, batch 32 (the larger batch late), lr 1e-3, linear decay to 0;
+#   3. the gate: scripts/model/finalize.mjs --provisional, which replaces models/default only if the model beats the
+#      shipped one on every held-out slice (code, technical prose, general English); otherwise it says so.
+# Budget: steps are fixed (not minutes), so the result does not depend on how busy the machine is. At ~6-7k tokens/s
+# on one thread, phase A (120 M tokens) is ~5 CPU-hours and phase B (30 M tokens) ~1.5.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+W=.model-work
+# The winner of the sweep (see the card draft .model-work/sweep2/results.jsonl and models/default/README.md).
+VOCAB=${VOCAB:-16384}
+L=${L:-3} H=${H:-192} A=${A:-4} F=${F:-768}
+STEPS_A=${STEPS_A:-58600}   # 120 M tokens at 16 x 128
+STEPS_B=${STEPS_B:-3660}    # 30 M tokens at 32 x 256
+THREADS=${THREADS:-1}
+NICE=(nice -n 19)
+
+log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+[ -f dist/cli.js ] && [ -f out/src/train/tokenizerTrainer.js ] || { log "building"; npm run build >/dev/null && npm run compile >/dev/null; }
+if [ ! -f .corpus/manifest.json ]; then
+  log "corpus missing: rebuilding it (apt-get update first if apt has no lists)"
+  [ -n "$(ls /var/lib/apt/lists/ 2>/dev/null | grep -v lock | head -1)" ] || apt-get update >/dev/null
+  "${NICE[@]}" npm run corpus
+fi
+if [ ! -f $W/tokenizer-$VOCAB/tokenizer.json ] || [ ! -d $W/docs/train ]; then
+  log "preparing documents and tokenizers"
+  CLOZE_VOCABS=$VOCAB,8192,30000 "${NICE[@]}" node scripts/model/prepare.mjs .corpus $W
+fi
+
+phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
+  local out=$W/$1; shift
+  if [ -f "$out/summary.json" ] && grep -q '"stopped": "done"' "$out/summary.json"; then
+    log "$(basename "$out"): done"
+    return 0
+  fi
+  if [ -f "$out/checkpoint.bin" ]; then
+    log "$(basename "$out"): resuming"
+    "${NICE[@]}" node dist/cli.js train --resume --out "$out" --json >> "$out.result.json" 2>> "$out.log"
+  else
+    log "$(basename "$out"): starting"
+    rm -rf "$out"
+    "${NICE[@]}" node dist/cli.js train "$@" --out "$out" --json >> "$out.result.json" 2>> "$out.log"
+  fi
+  grep -q '"stopped": "done"' "$out/summary.json" || { log "$(basename "$out") stopped before its last step; run this script again to continue"; exit 1; }
+}
+
+phase v2-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
+  --seq 128 --max-positions 256 --batch 16 --steps $STEPS_A --lr 3e-3 --warmup 1000 --decay linear \
+  --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+phase v2-b $W/docs/train --from $W/v2-a/model \
+  --seq 256 --batch 32 --steps $STEPS_B --lr 1e-3 --warmup 200 --decay linear \
+  --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
+log "training done; the gate:"
+node scripts/model/finalize.mjs $W/v2-b --provisional --version 2
