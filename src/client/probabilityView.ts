@@ -24,7 +24,7 @@ export class ProbabilityView implements vscode.Disposable {
       void vscode.window.showInformationMessage('Cloze: put the cursor on a [MASK] to see its probabilities.');
       return;
     }
-    const result = await this.service.fill({ uri, position, topK: 20 });
+    const result = await this.service.fill({ uri, position, topK: 20, joint: true });
     if (!result) {
       void vscode.window.showInformationMessage('Cloze: there is no mask at the cursor (type [MASK] where a word should go).');
       return;

@@ -152,6 +152,9 @@ export class Engine {
     await this.session.release();
   }
 
+  /** Model runs so far (what a burst of superseded requests must not multiply). */
+  runs = 0;
+
   /** Serializes runs on the session: ORT sessions are not re-entrant-safe for our tensors, and order keeps latency fair. */
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {
     const next = this.queue.then(fn, fn);
@@ -192,6 +195,7 @@ export class Engine {
   private async run(feeds: Record<string, ort.Tensor>, isCancelled?: () => boolean): Promise<{ data: Float32Array; dims: number[] }> {
     const out = await this.exclusive(() => {
       if (isCancelled?.()) throw new ClozeError('cancelled', 'The request was superseded.');
+      this.runs++;
       return this.session.run(feeds);
     });
     const t = out.logits ?? out[this.session.outputNames[0]];
@@ -221,16 +225,22 @@ export class Engine {
     return { data, vocab, row: (i) => (atMasks ? i : positions[i]) * vocab };
   }
 
-  private async predict(text: string, target: MaskSpan, opts: FillOptions): Promise<MaskPrediction[]> {
+  /**
+   * Predictions for the masks in the window around `target`: every one of them, or with `onlyTarget` just the target
+   * (the head runs and the vocabulary is ranked only where the caller will look).
+   */
+  private async predict(text: string, target: MaskSpan, opts: FillOptions, onlyTarget = false): Promise<MaskPrediction[]> {
     const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
     const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, target, budget);
-    const positions = win.masks.map((m) => m.position);
+    const masks = onlyTarget ? win.masks.filter((m) => m.span.start === target.start) : win.masks;
+    const positions = masks.map((m) => m.position);
     const logits = await this.logitsAt(win.ids, positions, opts.isCancelled);
+    if (opts.isCancelled?.()) throw new ClozeError('cancelled', 'The request was superseded.');
     const targetIds = opts.targets ? await this.targetIds(opts.targets) : undefined;
     const k = opts.topK ?? 5;
     const out: MaskPrediction[] = [];
-    for (let i = 0; i < win.masks.length; i++) {
-      const before = text[win.masks[i].span.start - 1] ?? '';
+    for (let i = 0; i < masks.length; i++) {
+      const before = text[masks[i].span.start - 1] ?? '';
       const spaceBefore = /\s/.test(before);
       const wordBefore = /[\p{L}\p{N}_]/u.test(before);
       const r = rank(logits.data, logits.row(i), logits.vocab, k, this.excluded, targetIds);
@@ -249,7 +259,7 @@ export class Engine {
           score: r.probs[j],
         });
       }
-      out.push({ span: win.masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
+      out.push({ span: masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
     }
     return out;
   }
@@ -341,11 +351,11 @@ export class Engine {
     return maskAt(text, this.pattern, offset);
   }
 
-  /** Predictions for the mask at `offset` (and any others in the same window). */
+  /** Predictions for the mask at `offset`, read in the window around it (other masks there stay masked). */
   async fillAt(text: string, offset: number, opts: FillOptions = {}): Promise<MaskPrediction | undefined> {
     const span = this.maskAt(text, offset);
     if (!span) return undefined;
-    const preds = await this.predict(text, span, opts);
+    const preds = await this.predict(text, span, opts, true);
     return preds.find((p) => p.span.start === span.start);
   }
 

@@ -81,9 +81,12 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   const key = `${purpose}:${uri}`;
   const mine = ++seq;
   latest.set(key, mine);
-  const stale = () => token.isCancellationRequested || latest.get(key) !== mine;
+  const version = doc.version;
+  const stale = () => token.isCancellationRequested || latest.get(key) !== mine || documents.get(uri)?.version !== version;
   const text = doc.getText();
   const offset = doc.offsetAt(position);
+  // Let the messages already queued (newer requests, cancellations, edits) be read before this one may reach the model.
+  await new Promise((resolve) => setImmediate(resolve));
   const engine = await host.ready();
   if (!engine || stale()) return null;
   if (!engine.maskAt(text, offset)) return null;
@@ -146,7 +149,7 @@ connection.onRequest(StatusRequest, async () => {
   return host.current;
 });
 
-connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, 'fill', token, p.topK, true));
+connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint ? 'view' : 'fill', token, p.topK, p.joint === true));
 
 connection.onRequest(TrainPreviewRequest, (p) => withUserErrors(() => training.preview(p)));
 connection.onRequest(TrainStartRequest, (p) => withUserErrors(() => training.start(p)));

@@ -20,7 +20,7 @@ export class ModelHost {
   ) {}
 
   get current(): ModelStatus {
-    return { ...this.status, lastLatencyMs: this.lastLatencyMs, pid: process.pid };
+    return { ...this.status, lastLatencyMs: this.lastLatencyMs, modelRuns: this.engine?.runs, pid: process.pid };
   }
 
   /** Loads the model the settings name, unless it is already the active one. */

@@ -27,6 +27,8 @@ export interface ModelStatus {
   /** Providers that were tried first and failed, with their reasons. */
   readonly fallbacks?: { device: string; error: string }[];
   readonly lastLatencyMs?: number;
+  /** Runs of the current model since it loaded. */
+  readonly modelRuns?: number;
   readonly error?: string;
   readonly errorCode?: string;
   readonly pid: number;
@@ -36,6 +38,8 @@ export interface FillParams {
   readonly uri: string;
   readonly position: { line: number; character: number };
   readonly topK?: number;
+  /** Also the joint fills of nearby masks (the probability view shows them; ghost text does not need them). */
+  readonly joint?: boolean;
 }
 
 /** A candidate as the engine ranks it (see Candidate in src/core/engine.ts). */
