@@ -13,9 +13,10 @@ export interface RecommendedModel {
   readonly weights?: WeightChoice;
 }
 
-/** Fill-mask models Cloze runs (BERT / RoBERTa architectures), small first. */
+/** Fill-mask models Cloze runs (BERT / RoBERTa / DistilBERT architectures), small first. */
 export const RECOMMENDED: readonly RecommendedModel[] = [
   { id: 'distilbert/distilroberta-base', about: 'English, 6-layer RoBERTa: fast, good default', size: '≈ 330 MB', licence: 'Apache-2.0' },
+  { id: 'distilbert/distilbert-base-uncased', about: 'English DistilBERT, lower-cased: small and fast', size: '≈ 270 MB', licence: 'Apache-2.0' },
   { id: 'FacebookAI/roberta-base', about: 'English RoBERTa, 12 layers', size: '≈ 500 MB', licence: 'MIT' },
   { id: 'google-bert/bert-base-uncased', about: 'English BERT, lower-cased', size: '≈ 440 MB', licence: 'Apache-2.0' },
   { id: 'google-bert/bert-base-cased', about: 'English BERT, keeps case', size: '≈ 435 MB', licence: 'Apache-2.0' },
@@ -47,7 +48,7 @@ async function pickModel(): Promise<DownloadArg | undefined> {
     const typed = v.trim();
     const spec = parseRepoSpec(typed);
     const known = items.some((i) => i.label === typed);
-    qp.items = spec && !known ? [{ label: typed, description: 'Hub id', detail: 'Download this model (BERT / RoBERTa fill-mask checkpoints with model.safetensors or ONNX)', arg: { repoId: typed }, alwaysShow: true }, ...items] : items;
+    qp.items = spec && !known ? [{ label: typed, description: 'Hub id', detail: 'Download this model (BERT, RoBERTa or DistilBERT fill-mask checkpoints with model.safetensors, or ONNX)', arg: { repoId: typed }, alwaysShow: true }, ...items] : items;
   });
   const picked = await new Promise<DownloadArg | undefined>((resolve) => {
     qp.onDidAccept(() => {
@@ -109,6 +110,11 @@ export async function downloadModelCommand(log: vscode.LogOutputChannel, beforeS
   await beforeSwitch();
   const id = spec.revision === 'main' ? spec.repoId : `${spec.repoId}@${spec.revision}`;
   await vscode.workspace.getConfiguration('cloze').update('model', id, vscode.ConfigurationTarget.Global);
-  void vscode.window.setStatusBarMessage(`Cloze: using ${id}`, 4000);
+  const effective = vscode.workspace.getConfiguration('cloze').get<string>('model');
+  if (effective !== id) {
+    // A workspace (or remote machine) value of cloze.model wins over the user setting just written.
+    log.warn(`cloze.model is ${effective} here (set in workspace or remote settings), so ${id} is not used yet.`);
+    void vscode.window.showWarningMessage(`Cloze: ${id} is downloaded, but this workspace's (or remote machine's) settings set cloze.model to ${effective}. Set cloze.model to ${id} there to use it.`);
+  } else void vscode.window.setStatusBarMessage(`Cloze: using ${id}`, 4000);
   return result.dir;
 }

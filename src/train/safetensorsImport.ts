@@ -1,12 +1,12 @@
-// Reads a transformers masked LM from model.safetensors (BERT / RoBERTa names, PyTorch layouts) into our parameter set.
+// Reads a transformers masked LM from model.safetensors (BERT / RoBERTa / DistilBERT names, PyTorch layouts) into our parameter set.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
 import { readSafetensors, type SafeTensorFile } from '../core/safetensors';
 import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
 
-/** transformers' model prefixes (BertForMaskedLM: `bert.`, RobertaForMaskedLM: `roberta.`). */
-const PREFIXES = ['bert.', 'roberta.'];
+/** transformers' model prefixes (BertForMaskedLM: `bert.`, RobertaForMaskedLM: `roberta.`, DistilBertForMaskedLM: `distilbert.`). */
+const PREFIXES = ['bert.', 'roberta.', 'distilbert.'];
 
 /** transformers names that differ from ours (we name everything as BertForMaskedLM without the prefix). */
 const RENAMES: [RegExp, string][] = [
@@ -15,6 +15,20 @@ const RENAMES: [RegExp, string][] = [
   [/^lm_head\.bias$/, PARAM.decoderBias],
   [/^lm_head\.decoder\.bias$/, 'cls.predictions.decoder.bias'],
   [/^lm_head\.decoder\.weight$/, 'cls.predictions.decoder.weight'],
+  // DistilBERT: BERT without token types, under its own names.
+  [/^transformer\.layer\./, 'encoder.layer.'],
+  [/\.attention\.q_lin\./, '.attention.self.query.'],
+  [/\.attention\.k_lin\./, '.attention.self.key.'],
+  [/\.attention\.v_lin\./, '.attention.self.value.'],
+  [/\.attention\.out_lin\./, '.attention.output.dense.'],
+  [/\.sa_layer_norm\./, '.attention.output.LayerNorm.'],
+  [/\.ffn\.lin1\./, '.intermediate.dense.'],
+  [/\.ffn\.lin2\./, '.output.dense.'],
+  [/\.output_layer_norm\./, '.output.LayerNorm.'],
+  [/^vocab_transform\./, 'cls.predictions.transform.dense.'],
+  [/^vocab_layer_norm\./, 'cls.predictions.transform.LayerNorm.'],
+  [/^vocab_projector\.bias$/, PARAM.decoderBias],
+  [/^vocab_projector\.weight$/, 'cls.predictions.decoder.weight'],
   // Old TensorFlow-converted checkpoints (bert-base-uncased's first upload) call LayerNorm parameters gamma / beta.
   [/LayerNorm\.gamma$/, 'LayerNorm.weight'],
   [/LayerNorm\.beta$/, 'LayerNorm.bias'],
@@ -50,10 +64,40 @@ export async function readHFConfig(dir: string): Promise<BertConfig> {
       : `${dir}/config.json is not valid JSON: ${errorText(e)}.`);
   }
   try {
-    return configFromHF(json as object);
+    const j = json as Record<string, unknown>;
+    return j.model_type === 'distilbert' ? distilBertConfig(j) : configFromHF(j);
   } catch (e) {
-    throw new ClozeError('model-inputs', `${path.basename(dir)} is not a model Cloze can run from model.safetensors: ${errorText(e)}. Cloze builds BERT and RoBERTa (also XLM-R, CamemBERT) masked LMs; for other architectures use an ONNX export.`, errorText(e));
+    throw new ClozeError('model-inputs', `${path.basename(dir)} is not a model Cloze can run from model.safetensors: ${errorText(e)}. Cloze builds BERT, RoBERTa (also XLM-R, CamemBERT) and DistilBERT masked LMs; for other architectures use an ONNX export.`, errorText(e));
   }
+}
+
+/**
+ * DistilBERT as our BertConfig: the same encoder and head (post-LN, GELU, LayerNorm eps 1e-12, tied decoder) with no
+ * token-type table; its config names the sizes dim / n_layers / n_heads / hidden_dim.
+ */
+export function distilBertConfig(j: Record<string, unknown>): BertConfig {
+  const num = (key: string, fallback?: number): number => {
+    const v = j[key];
+    if (typeof v === 'number') return v;
+    if (fallback !== undefined) return fallback;
+    throw new Error(`config.json: "${key}" is missing or not a number`);
+  };
+  const act = j.activation ?? 'gelu';
+  if (act !== 'gelu') throw new Error(`config.json: activation "${String(act)}" is not supported (gelu)`);
+  // Stored as a table either way; only how it was initialised differs.
+  return configFromHF({
+    model_type: 'bert',
+    vocab_size: num('vocab_size'),
+    hidden_size: num('dim'),
+    num_hidden_layers: num('n_layers'),
+    num_attention_heads: num('n_heads'),
+    intermediate_size: num('hidden_dim'),
+    max_position_embeddings: num('max_position_embeddings'),
+    type_vocab_size: 0,
+    layer_norm_eps: 1e-12,
+    pad_token_id: num('pad_token_id', 0),
+    initializer_range: num('initializer_range', 0.02),
+  });
 }
 
 /** Our parameters from an opened safetensors file, checked against `cfg`'s shapes. */
@@ -69,7 +113,7 @@ export function paramsFromSafetensors(st: SafeTensorFile, cfg: BertConfig): Para
     // Some checkpoints store the decoder bias only as the decoder's own bias.
     if (!source && name === PARAM.decoderBias) source = byOurName.get('cls.predictions.decoder.bias');
     if (!source) {
-      throw new ClozeError('model-corrupt', `${st.file} has no weights for ${name} (looked for the transformers names of a ${cfg.modelType === 'roberta' ? 'RobertaForMaskedLM' : 'BertForMaskedLM'}); it may be a base model without the masked-LM head. Choose a fill-mask checkpoint.`);
+      throw new ClozeError('model-corrupt', `${st.file} has no weights for ${name} (looked for the transformers names of a ${cfg.modelType === 'roberta' ? 'RobertaForMaskedLM' : 'BertForMaskedLM or DistilBertForMaskedLM'}); it may be a base model without the masked-LM head. Choose a fill-mask checkpoint.`);
     }
     const info = st.tensors.get(source)!;
     const linear = isLinearWeight(name, shape);

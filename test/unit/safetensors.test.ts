@@ -5,7 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { ClozeError } from '../../src/core/errors';
-import { parseSafetensors } from '../../src/core/safetensors';
+import { encodeSafetensors, parseSafetensors } from '../../src/core/safetensors';
 import { importModel } from '../../src/train/import';
 import { FIXTURES, fixture } from '../paths';
 
@@ -178,6 +178,48 @@ describe('safetensors-only model folders', function () {
       }
     });
   }
+
+  it('DistilBERT (DistilBertForMaskedLM names, no token types) reproduces the reference', async () => {
+    // The BERT fixture as a DistilBERT: token type 0's row folded into the positions (every reference input is type 0).
+    const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'distilbert'), ['model.safetensors', 'config.json']);
+    const bert = parseSafetensors(readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+    const H = 96;
+    const out = new Map<string, { shape: readonly number[]; data: Float32Array }>();
+    const rename: [RegExp, string][] = [
+      [/^bert\.encoder\.layer\./, 'distilbert.transformer.layer.'], [/^bert\.embeddings\./, 'distilbert.embeddings.'],
+      [/attention\.self\.query/, 'attention.q_lin'], [/attention\.self\.key/, 'attention.k_lin'], [/attention\.self\.value/, 'attention.v_lin'],
+      [/attention\.output\.dense/, 'attention.out_lin'], [/attention\.output\.LayerNorm/, 'sa_layer_norm'],
+      [/intermediate\.dense/, 'ffn.lin1'], [/\.output\.dense/, '.ffn.lin2'], [/\.output\.LayerNorm/, '.output_layer_norm'],
+      [/^cls\.predictions\.transform\.dense/, 'vocab_transform'], [/^cls\.predictions\.transform\.LayerNorm/, 'vocab_layer_norm'], [/^cls\.predictions\.bias$/, 'vocab_projector.bias'],
+    ];
+    for (const [name, info] of bert.tensors) {
+      if (name.includes('token_type_embeddings')) continue;
+      let data = bert.read(name);
+      if (name.endsWith('position_embeddings.weight')) {
+        const type0 = bert.read('bert.embeddings.token_type_embeddings.weight').subarray(0, H);
+        data = data.map((v, i) => v + type0[i % H]);
+      }
+      let n = name;
+      for (const [re, to] of rename) n = n.replace(re, to);
+      out.set(n, { shape: info.shape, data });
+    }
+    // DistilBERT checkpoints store the tied projector too.
+    out.set('vocab_projector.weight', { shape: [6000, H], data: bert.read('bert.embeddings.word_embeddings.weight') });
+    assert.ok([...out.keys()].every((k) => !k.startsWith('bert.') && !k.startsWith('cls.')), [...out.keys()].join(','));
+    writeFileSync(path.join(dir, 'model.safetensors'), encodeSafetensors(out));
+    writeFileSync(path.join(dir, 'config.json'), JSON.stringify({
+      architectures: ['DistilBertForMaskedLM'], model_type: 'distilbert', vocab_size: 6000, dim: H, n_layers: 2, n_heads: 3, hidden_dim: 384,
+      max_position_embeddings: 128, activation: 'gelu', sinusoidal_pos_embds: false, pad_token_id: 0, dropout: 0.1, attention_dropout: 0.1,
+    }));
+    const engine = await Engine.load(dir, { devices: ['cpu'] });
+    try {
+      const { worst, checked } = await worstDiff(engine, 'bert-tiny-wordpiece');
+      assert.equal(checked, 2);
+      assert.ok(worst <= TOL, `max |diff| ${worst}`);
+    } finally {
+      await engine.dispose();
+    }
+  });
 
   it('parses F16 and BF16 values exactly', () => {
     const header = JSON.stringify({ a: { dtype: 'F16', shape: [4], data_offsets: [0, 8] }, b: { dtype: 'BF16', shape: [2], data_offsets: [8, 12] } });
