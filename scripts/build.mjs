@@ -16,6 +16,8 @@ const common = {
 const entries = [
   { entryPoints: ['src/client/extension.ts'], outfile: 'dist/extension.js' },
   { entryPoints: ['src/server/main.ts'], outfile: 'dist/server.js' },
+  // The service runs Train on Workspace in a worker thread (src/train/worker.ts loads it from beside server.js).
+  { entryPoints: ['src/train/trainWorker.ts'], outfile: 'dist/trainWorker.js' },
   { entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
 ];
 // The webview's page script runs in a browser: bundle it (with Chart.js) into media/, where the webview may load it.

@@ -116,7 +116,7 @@ function stageFiles(target, spec, stage) {
   for (const f of ['README.md', 'LICENSE', 'CHANGELOG.md']) copy(path.join(root, f), path.join(stage, f));
   if (manifest.icon) copy(path.join(root, manifest.icon), path.join(stage, manifest.icon));
   const bundles = readdirSync(path.join(root, 'dist')).filter((f) => f.endsWith('.js'));
-  for (const f of ['extension.js', 'server.js', 'cli.js']) if (!bundles.includes(f)) fail(`dist/${f} was not built`);
+  for (const f of ['extension.js', 'server.js', 'trainWorker.js', 'cli.js']) if (!bundles.includes(f)) fail(`dist/${f} was not built`);
   for (const f of bundles) copy(path.join(root, 'dist', f), path.join(stage, 'dist', f));
   copy(path.join(root, 'media'), path.join(stage, 'media'));
   copy(path.join(root, 'models', 'default'), path.join(stage, 'models', 'default'));
@@ -164,7 +164,7 @@ function checkEntries(files, target, { ortBin, tokNode }) {
     if (!allowed.some((re) => re.test(f))) problems.push(`unexpected file ${f}`);
     if (/\.(map|ts)$/.test(f)) problems.push(`source or map ${f}`);
   }
-  const required = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/cli.js',
+  const required = ['extension/package.json', 'extension/dist/extension.js', 'extension/dist/server.js', 'extension/dist/trainWorker.js', 'extension/dist/cli.js',
     'extension/models/default/config.json', 'extension/models/default/tokenizer.json', `${nm}onnxruntime-node/dist/index.js`,
     `${nm}onnxruntime-node/${ortBin}/onnxruntime_binding.node`, `${nm}onnxruntime-common/dist/cjs/index.js`,
     `${nm}tokenizers/index.js`, `${nm}tokenizers/${tokNode}`];
@@ -205,7 +205,7 @@ async function main() {
   const started = Date.now();
   // The same step as `vscode:prepublish` (npm run build:prod): minified bundles, no source maps.
   if (opts.build) run(process.execPath, [path.join(root, 'scripts', 'build.mjs'), '--production']);
-  for (const f of ['extension.js', 'server.js', 'cli.js']) {
+  for (const f of ['extension.js', 'server.js', 'trainWorker.js', 'cli.js']) {
     const text = readFileSync(path.join(root, 'dist', f), 'utf8');
     if (/sourceMappingURL=/.test(text.slice(-500))) fail(`dist/${f} is a development build (source map); run without --no-build`);
   }

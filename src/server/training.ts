@@ -4,7 +4,8 @@ import { ClozeError } from '../core/errors';
 import { WORKSPACE_CORPUS_BYTES } from '../train/corpus';
 import { splitFiles } from '../train/split';
 import { cleanStaleExportsIn } from '../train/exportPointer';
-import { MODEL_DIR, gatherCorpus, train, type TrainEval, type TrainProgress } from '../train/trainer';
+import { MODEL_DIR, gatherCorpus, type TrainEval, type TrainProgress } from '../train/trainer';
+import { trainInWorker } from '../train/worker';
 import type { ModelHost } from './modelHost';
 import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainScore, TrainStartParams, TrainSummary } from './protocol';
 
@@ -78,7 +79,8 @@ export class TrainingHost {
     try {
       // Exports killed in earlier runs (the window closed mid-export) leave temporaries in their run folders.
       await cleanStaleExportsIn(path.dirname(path.resolve(p.runDir)), MODEL_DIR);
-      const result = await train({
+      // In a worker thread: completions keep their own thread while the trainer's ONNX runs block its thread.
+      const result = await trainInWorker({
         inputs: p.folders,
         only: p.files,
         exclude: p.exclude,
@@ -88,8 +90,8 @@ export class TrainingHost {
         ...(p.resume ? {} : p.mode === 'continue' ? { from: engine!.info.dir } : { vocab: FRESH_VOCAB }),
         minutes: p.minutes ?? UNTIL_STOPPED_MINUTES,
         maxEpochs: MAX_EPOCHS,
-        // ONNX Runtime runs block this process's event loop for a whole call: short calls keep completions responsive.
-        stepsPerCall: 4,
+        // Several steps per session call (inside an ONNX Loop) are faster; the service's own thread is not blocked by them.
+        stepsPerCall: 8,
         ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
         evalEverySteps: 50,
