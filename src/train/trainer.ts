@@ -376,7 +376,7 @@ async function trainRunTokenizer(opts: TrainOptions, outDir: string, log: (m: st
   const split = splitFiles(corpus.files, { heldOutFraction: opts.heldOutFraction ?? 0.1 });
   if (split.train.length === 0) throw new ClozeError('training', `No text files to train a tokenizer on in ${opts.inputs.join(', ')}.`);
   const dir = path.join(outDir, TOKENIZER_DIR);
-  const t = trainByteLevelBpe(split.train.map((f) => f.path), dir, { vocabSize: vocab, modelMaxLength: opts.seq ?? 128 });
+  const t = trainByteLevelBpe(split.train.map((f) => f.path), dir, { vocabSize: vocab, modelMaxLength: Math.max(opts.seq ?? 128, opts.maxPositions ?? 0) });
   log(`trained a byte-level BPE tokenizer of ${t.vocabSize} tokens on ${split.train.length} files`);
   return dir;
 }

@@ -105,6 +105,27 @@ describe('cloze train', function () {
     assert.ok(readFileSync(path.join(out, 'tokenizer', 'tokenizer.json')).equals(readFileSync(path.join(version, 'tokenizer.json'))), 'the model ships the run’s tokenizer');
   });
 
+  it('--max-positions gives a new model room to continue at a longer --seq, and eval --whole-word scores words', async () => {
+    const short = path.join(tmp, 'short');
+    const a = await runCli('train', [path.join(sourceDir, 'semver'), '--vocab', '600', '--out', short, '--steps', '4', '--seq', '32', '--max-positions', '64',
+      '--layers', '1', '--hidden', '32', '--heads', '2', '--intermediate', '64', '--json']);
+    assert.equal(a.code, 0, a.stderr);
+    const first = await resolveModelDir((JSON.parse(a.stdout) as { modelDir: string }).modelDir);
+    const cfg = JSON.parse(readFileSync(path.join(first, 'config.json'), 'utf8')) as { max_position_embeddings: number };
+    assert.equal(cfg.max_position_embeddings, 64 + 2, 'RoBERTa layout: 64 positions after the padding offset');
+    const long = await runCli('train', [path.join(sourceDir, 'semver'), '--from', first, '--out', path.join(tmp, 'long'), '--steps', '2', '--seq', '64', '--json']);
+    assert.equal(long.code, 0, long.stderr);
+    const tooLong = await runCli('train', [path.join(sourceDir, 'semver'), '--from', first, '--out', path.join(tmp, 'too-long'), '--steps', '2', '--seq', '128']);
+    assert.notEqual(tooLong.code, 0);
+    assert.match(tooLong.stderr, /longer than the model's 64 positions/);
+    const ww = await runCli('eval', [path.join(sourceDir, 'semver'), '--model', first, '--seq', '64', '--whole-word', '--max-batches', '4', '--json']);
+    assert.equal(ww.code, 0, ww.stderr);
+    const r = JSON.parse(ww.stdout) as Record<string, number>;
+    assert.deepEqual(Object.keys(r), ['top1', 'top5', 'perplexity', 'masked_tokens', 'files', 'word_top1', 'word_loss', 'masked_words']);
+    assert.ok(r.masked_words > 0 && r.masked_words <= r.masked_tokens, JSON.stringify(r));
+    assert.ok(r.word_top1 >= 0 && r.word_top1 <= r.top1 + 0.2 && r.word_loss > 0, JSON.stringify(r));
+  });
+
   it('refuses conflicting or incomplete requests with advice', async () => {
     const out = path.join(tmp, 'existing');
     mkdirSync(out);
