@@ -53,6 +53,8 @@ export class FakeHub {
   readonly corrupt = new Set<string>();
   /** The API omits sizes and hashes (old Hub versions): clients must read the resolve headers. */
   bareListing = false;
+  /** Send LFS bodies slowly: `bytes` every `ms` (so a progress notification can be seen, or a download cancelled). */
+  throttle: { bytes: number; ms: number } | undefined;
   private server: http.Server | undefined;
   private readonly sockets = new Set<import('node:net').Socket>();
 
@@ -168,6 +170,16 @@ export class FakeHub {
       return;
     }
     record.bytes = part.length;
-    res.end(part);
+    const t = lfs ? this.throttle : undefined;
+    if (!t) return void res.end(part);
+    let at = 0;
+    const next = () => {
+      if (res.destroyed) return;
+      const piece = part.subarray(at, at + t.bytes);
+      at += piece.length;
+      if (at >= part.length) res.end(piece);
+      else res.write(piece, () => setTimeout(next, t.ms));
+    };
+    next();
   }
 }
