@@ -210,6 +210,23 @@ export class Engine {
     return this.run(this.feeds(inputIds, attentionMask, tokenTypeIds));
   }
 
+  /** Token ids that are never offered as fills (specials, blanks, character fragments). */
+  get neverOffered(): ReadonlySet<number> {
+    return this.excluded;
+  }
+
+  /**
+   * One batched run over equal-length framed rows, with the logits of row b at `positions[b]` only (where the graph
+   * computes the head at masks, only there): `offset(b)` is where that row of `vocab` floats starts in `data`.
+   */
+  async logitsAtRows(rows: number[][], positions: number[], isCancelled?: () => boolean): Promise<{ data: Float32Array; vocab: number; offset: (b: number) => number }> {
+    const atMasks = this.intInputs.has('mask_positions');
+    const S = rows[0]?.length ?? 0;
+    const { data, dims } = await this.run(this.feeds(rows, undefined, undefined, atMasks ? positions.map((p) => [p]) : undefined), isCancelled);
+    const vocab = dims[dims.length - 1];
+    return { data, vocab, offset: (b) => (atMasks ? b : b * S + positions[b]) * vocab };
+  }
+
   /** Logits at the given positions of one framed sequence, as offsets of `vocab`-float rows. */
   private async logitsAt(ids: number[], positions: number[], isCancelled?: () => boolean): Promise<{ data: Float32Array; vocab: number; row: (i: number) => number }> {
     const atMasks = this.intInputs.has('mask_positions');
@@ -284,13 +301,7 @@ export class Engine {
     if (chosen.length < 2) return undefined;
     const beamWidth = opts.beam ?? 3;
     const banned = this.excluded;
-    const atMasks = this.intInputs.has('mask_positions');
-    const S = win.ids.length;
-    const scoreRows = async (rows: number[][], pos: number): Promise<{ data: Float32Array; vocab: number; offset: (b: number) => number }> => {
-      const { data, dims } = await this.run(this.feeds(rows, undefined, undefined, atMasks ? rows.map(() => [pos]) : undefined), opts.isCancelled);
-      const vocab = dims[dims.length - 1];
-      return { data, vocab, offset: (b) => (atMasks ? b : b * S + pos) * vocab };
-    };
+    const scoreRows = (rows: number[][], pos: number) => this.logitsAtRows(rows, rows.map(() => pos), opts.isCancelled);
     // Order: most confident mask first, judged from one run with every mask open.
     const first = await this.logitsAt(win.ids, chosen.map((m) => m.position), opts.isCancelled);
     const confidence = chosen.map((_, i) => rank(first.data, first.row(i), first.vocab, 1, banned).probs[0] ?? 0);

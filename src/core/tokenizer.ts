@@ -84,6 +84,12 @@ export class MaskTokenizer {
     return enc.getIds();
   }
 
+  /** Ids of `text` (no special tokens) with each piece's [start, end) in code points, as the binding reports them. */
+  async encodeWithOffsets(text: string): Promise<{ ids: number[]; offsets: [number, number][] }> {
+    const enc = await this.tok.encode(text, null, { addSpecialTokens: false });
+    return { ids: enc.getIds(), offsets: enc.getOffsets() as [number, number][] };
+  }
+
   /** Ids exactly as the tokenizer's own post-processor frames them (for parity checks). */
   async encodeFramed(text: string): Promise<number[]> {
     const enc = await this.tok.encode(text, null, { addSpecialTokens: true });
