@@ -5,6 +5,7 @@ import { maskWordOrSelection, selectModelFolder, showMenu, toggleInline, toggleL
 import { downloadModelCommand, type DownloadArg } from './download';
 import { ACCEPT_INLINE, InlineProvider, acceptInline } from './inline';
 import { LazyStart } from './lazyStart';
+import { SurprisalLens } from './surprisalLens';
 import { showNotice } from './notices';
 import { ProbabilityView } from './probabilityView';
 import { ServiceClient } from './service';
@@ -71,6 +72,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   reg('cloze.toggleInline', () => toggleInline());
   reg('cloze.showMenu', () => showMenu(svc, { training: trainer.running, trusted: vscode.workspace.isTrusted }));
   reg('cloze.toggleLanguage', () => toggleLanguage());
+  const lens = new SurprisalLens(svc, log);
+  context.subscriptions.push(lens);
+  reg('cloze.toggleSurprisal', () => lens.toggle());
   reg('cloze.maskWordOrSelection', () => maskWordOrSelection(svc));
   reg('cloze.showProbabilities', async (arg?: { uri: string; position: { line: number; character: number } }) => {
     await svc.ready();

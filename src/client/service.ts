@@ -14,6 +14,7 @@ import {
   ConfigureRequest,
   FillRequest,
   NoticeNotification,
+  SurprisalRequest,
   StatusNotification,
   StatusRequest,
   TrainEvalNotification,
@@ -27,6 +28,8 @@ import {
   type ModelStatus,
   type Notice,
   type ServiceSettings,
+  type SurprisalParams,
+  type SurprisalResult,
   type TrainEvalEvent,
   type TrainFilesParams,
   type TrainPreview,
@@ -202,6 +205,12 @@ export class ServiceClient implements vscode.Disposable {
       this.log.debug(`fill request failed: ${e}`);
       return null;
     }
+  }
+
+  async surprisal(params: SurprisalParams, token?: vscode.CancellationToken): Promise<SurprisalResult | null> {
+    await this.ensureStarted();
+    if (!this.client || this.client.state !== State.Running) return null;
+    return this.client.sendRequest(SurprisalRequest, params, token);
   }
 
   private running(): LanguageClient {

@@ -17,6 +17,7 @@ import {
   ConfigureRequest,
   FillRequest,
   NoticeNotification,
+  SurprisalRequest,
   StatusNotification,
   StatusRequest,
   TrainEvalNotification,
@@ -28,6 +29,7 @@ import {
   type FillResult,
   type ServiceSettings,
 } from './protocol';
+import { surprisal } from '../core/surprisal';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';
 
@@ -150,6 +152,42 @@ connection.onRequest(StatusRequest, async () => {
 });
 
 connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint ? 'view' : 'fill', token, p.topK, p.joint === true));
+
+/** A lens request reads at most this much text: the visible part of an editor, not a whole file. */
+const SURPRISAL_MAX_CHARS = 20_000;
+
+connection.onRequest(SurprisalRequest, async (p, token) => {
+  const doc = documents.get(p.uri);
+  if (!doc || !settings) return null;
+  const key = `surprisal:${p.uri}`;
+  const mine = ++seq;
+  latest.set(key, mine);
+  const version = doc.version;
+  const stale = () => token.isCancellationRequested || latest.get(key) !== mine || documents.get(p.uri)?.version !== version;
+  await new Promise((resolve) => setImmediate(resolve));
+  const engine = await host.ready();
+  if (!engine || stale() || !verdictFor(doc).ok) return null;
+  const text = doc.getText();
+  const from = doc.offsetAt(p.range.start);
+  const to = Math.min(doc.offsetAt(p.range.end), from + SURPRISAL_MAX_CHARS);
+  // Context: the lines around the range, enough for the model's window on both sides.
+  const margin = 6 * Math.min(settings.contextTokens, 128);
+  const lo = Math.max(0, from - margin);
+  const hi = Math.min(text.length, to + margin);
+  const t0 = performance.now();
+  try {
+    const tokens = await surprisal(engine, text.slice(lo, hi), { from: from - lo, to: to - lo, contextTokens: Math.min(settings.contextTokens, 128), isCancelled: stale });
+    return {
+      tokens: tokens.map((t) => ({ range: { start: doc.positionAt(lo + t.start), end: doc.positionAt(lo + t.end) }, bits: t.bits, rank: t.rank, top: t.top })),
+      model: engine.info.name,
+      ms: Math.round(performance.now() - t0),
+    };
+  } catch (e) {
+    if (e instanceof ClozeError && e.code === 'cancelled') return null;
+    log(`surprisal ${p.uri} failed: ${errorText(e)}`);
+    return null;
+  }
+});
 
 connection.onRequest(TrainPreviewRequest, (p) => withUserErrors(() => training.preview(p)));
 connection.onRequest(TrainStartRequest, (p) => withUserErrors(() => training.start(p)));

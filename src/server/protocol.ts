@@ -138,3 +138,25 @@ export const TrainStopRequest = new RequestType0<boolean, void>('cloze/train/sto
 export const TrainProgressNotification = new NotificationType<TrainProgressEvent>('cloze/train/progress');
 export const TrainEvalNotification = new NotificationType<TrainEvalEvent>('cloze/train/eval');
 export const TrainLogNotification = new NotificationType<string>('cloze/train/log');
+
+/** The surprisal lens: how unexpected each token of a range is to the model (each token masked in turn). */
+export interface SurprisalParams {
+  readonly uri: string;
+  readonly range: { start: { line: number; character: number }; end: { line: number; character: number } };
+}
+
+export interface SurprisalToken {
+  readonly range: { start: { line: number; character: number }; end: { line: number; character: number } };
+  readonly bits: number;
+  /** 1-based rank of the real token among the model's candidates. */
+  readonly rank: number;
+  readonly top: readonly { readonly text: string; readonly score: number }[];
+}
+
+export interface SurprisalResult {
+  readonly tokens: readonly SurprisalToken[];
+  readonly model: string;
+  readonly ms: number;
+}
+
+export const SurprisalRequest = new RequestType<SurprisalParams, SurprisalResult | null, void>('cloze/surprisal');
