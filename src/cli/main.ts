@@ -3,6 +3,7 @@ import { ClozeError } from '../core/errors';
 import * as download from './download';
 import * as evaluate from './eval';
 import * as fill from './fill';
+import * as quantize from './quantize';
 import * as surprisalCmd from './surprisal';
 import * as train from './train';
 
@@ -13,6 +14,7 @@ const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
   train: { summary: 'continue or start masked-LM training on folders of text', module: train },
   eval: { summary: 'masked-token accuracy and perplexity of a model on a folder', module: evaluate },
   download: { summary: 'fetch a model from the Hugging Face Hub (org/name) into the HF cache', module: download },
+  quantize: { summary: 'add an int8 graph to a model folder and measure it against fp32', module: quantize },
   surprisal: { summary: 'how unexpected each token of a file is to the model, in bits', module: surprisalCmd },
 };
 

@@ -5,6 +5,7 @@ import { rank } from './fill';
 import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
 import { readModelFolder, type ModelFiles } from './modelFolder';
 import { locateModel } from './modelSource';
+import type { Precision } from './precision';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
 import { buildWindow } from './window';
@@ -71,12 +72,16 @@ export interface EngineInfo {
   readonly fallbacks: readonly DeviceAttempt[];
   /** The graph computes logits only at mask positions (our own export). */
   readonly headAtMasks: boolean;
+  /** fp32, or int8 for the folder's quantised graph (LoadOptions.precision). */
+  readonly precision: 'fp32' | 'int8';
 }
 
 export interface LoadOptions {
   readonly devices?: readonly Device[];
   readonly threads?: number;
   readonly log?: (message: string) => void;
+  /** Which graph of the folder to run (precision.ts); fp32 when not given. */
+  readonly precision?: Precision;
 }
 
 const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'mask_positions'];
@@ -101,7 +106,8 @@ export class Engine {
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
     // A Hub id or a safetensors-only folder becomes a folder with an ONNX graph first (see modelSource.ts).
-    const files = await readModelFolder(await locateModel(dir, { log: opts.log }));
+    const files = await readModelFolder(await locateModel(dir, { log: opts.log }), { precision: opts.precision });
+    if (opts.precision && opts.precision !== 'fp32') opts.log?.(`Precision ${files.precision}: ${files.precisionReason}`);
     const tokenizer = MaskTokenizer.load(files);
     const opened = await openSession(files.onnxPath, opts);
     const { session } = opened;
@@ -133,6 +139,7 @@ export class Engine {
       device: opened.device,
       fallbacks: opened.fallbacks,
       headAtMasks: types.has('mask_positions'),
+      precision: files.precision,
     };
     const engine = new Engine(files, tokenizer, session, info, types);
     // One real run now turns a mismatched graph into a load-time error instead of a failure on first use.

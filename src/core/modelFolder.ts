@@ -4,6 +4,7 @@ import path from 'node:path';
 import { ClozeError, errorText } from './errors';
 import { checkReadable, isFile as exists, pathExists, readCappedText, type FileKind } from './paths';
 import { resolveModelDir } from './modelPointer';
+import { choosePrecision, type Precision } from './precision';
 
 /** The parts of config.json the engine relies on. */
 export interface HFConfig {
@@ -28,6 +29,9 @@ export interface ModelFiles {
   readonly specialTokens: Readonly<Record<string, string>>;
   /** Positions the model can take, from tokenizer_config's model_max_length and config's max positions. */
   readonly maxTokens: number;
+  /** Which graph `onnxPath` is (precision.ts), and why it was chosen. */
+  readonly precision: 'fp32' | 'int8';
+  readonly precisionReason: string;
 }
 
 /** ONNX files in the order we prefer them: our own head-at-masks export, then Optimum's and transformers.js' names. */
@@ -75,7 +79,7 @@ function positiveInt(v: unknown, file: string, key: string): number | undefined 
   return v;
 }
 
-export async function readModelFolder(dir: string): Promise<ModelFiles> {
+export async function readModelFolder(dir: string, opts: { readonly precision?: Precision } = {}): Promise<ModelFiles> {
   // A folder `cloze train` exported holds versions and a pointer to the current one (modelPointer.ts).
   const given = path.resolve(dir);
   const abs = await resolveModelDir(given);
@@ -103,6 +107,8 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
   if (!onnxPath) {
     throw new ClozeError('model-corrupt', `The model folder ${abs} has no ONNX model (looked for ${ONNX_CANDIDATES.join(', ')}). Export one with Hugging Face Optimum: optimum-cli export onnx --task fill-mask.`);
   }
+  const chosen = await choosePrecision(abs, onnxPath, opts.precision ?? 'fp32');
+  onnxPath = chosen.onnxPath;
   await checkReadable(tokenizerPath, TOKENIZER_JSON, 'model-corrupt');
   await checkReadable(onnxPath, { what: path.relative(abs, onnxPath), maxBytes: ONNX_BYTES }, 'model-corrupt');
 
@@ -137,5 +143,7 @@ export async function readModelFolder(dir: string): Promise<ModelFiles> {
     maskToken,
     specialTokens,
     maxTokens: Math.min(posLimit, mml),
+    precision: chosen.precision,
+    precisionReason: chosen.reason,
   };
 }

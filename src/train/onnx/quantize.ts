@@ -1,0 +1,242 @@
+// Dynamic int8 quantisation of an inference graph's weight MatMuls (per-output-channel weights), for faster CPU fills.
+import { onnx } from 'onnx-proto';
+import { fromHalfBits } from './halfWeights';
+
+const DT = onnx.TensorProto.DataType;
+const INT = onnx.AttributeProto.AttributeType.INT;
+
+/** Weight storage: `int8` (symmetric, zero point 0, 255 levels) or `uint8` (asymmetric per column, 256 levels). */
+export type WeightType = 'int8' | 'uint8';
+
+export interface QuantizeOptions {
+  /** int8 uses ORT's u8s8 kernels (exact on VNNI/AVX-512 CPUs); uint8 its u8u8 ones (exact on every x86 CPU). */
+  readonly weightType?: WeightType;
+  /** Leave the vocabulary head (the weight MatMul whose result reaches a graph output directly) in float. */
+  readonly keepHead?: boolean;
+  /** Leave these in float too: weight names (as stored, without a `__fp16` suffix) or node names. */
+  readonly keep?: readonly string[];
+}
+
+export interface QuantizeReport {
+  /** Weight names of the MatMuls / Gemms that now run in int8. */
+  readonly quantized: string[];
+  /** Weight MatMuls left in float, with why. */
+  readonly kept: { readonly node: string; readonly reason: string }[];
+}
+
+/** A constant 2-D float matrix as row-major float32. */
+interface Matrix {
+  readonly rows: number;
+  readonly cols: number;
+  readonly values: Float32Array;
+}
+
+function attrInt(n: onnx.INodeProto, name: string, dflt: number): number {
+  const a = n.attribute?.find((x) => x.name === name);
+  return a?.i === undefined || a.i === null ? dflt : Number(a.i);
+}
+
+function attrFloat(n: onnx.INodeProto, name: string, dflt: number): number {
+  const a = n.attribute?.find((x) => x.name === name);
+  return a?.f === undefined || a.f === null ? dflt : Number(a.f);
+}
+
+function rawBytes(t: onnx.ITensorProto): Uint8Array | undefined {
+  if (!t.rawData || t.rawData.length === 0) return undefined;
+  const r = t.rawData;
+  // Copy: the protobuf buffer may be unaligned.
+  return new Uint8Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
+}
+
+/** Float values of a FLOAT or FLOAT16 initializer held inside the model (external data is not read). */
+function tensorFloats(t: onnx.ITensorProto): Float32Array | undefined {
+  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
+  const raw = rawBytes(t);
+  if (t.dataType === DT.FLOAT) return raw ? new Float32Array(raw.buffer) : Float32Array.from(t.floatData ?? []);
+  if (t.dataType === DT.FLOAT16) {
+    // Without raw_data, float16 values sit one per int32_data entry.
+    const bits = raw ? new Uint16Array(raw.buffer) : Uint16Array.from(t.int32Data ?? []);
+    const out = new Float32Array(bits.length);
+    for (let i = 0; i < bits.length; i++) out[i] = fromHalfBits(bits[i]);
+    return out;
+  }
+  return undefined;
+}
+
+function transpose(m: Matrix): Matrix {
+  const out = new Float32Array(m.values.length);
+  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.values[r * m.cols + c];
+  return { rows: m.cols, cols: m.rows, values: out };
+}
+
+/**
+ * Quantises `model` in place: every MatMul(x, W) and Gemm(x, W, bias) whose W is a constant 2-D float matrix (an
+ * initializer, possibly float16 behind a Cast, possibly behind a 2-D Transpose) becomes
+ *   DynamicQuantizeLinear(x) → MatMulInteger(xq, Wq, x_zp, W_zp) → Cast(float) → Mul(x_scale × W_scale[n]) (→ Add bias)
+ * with one scale per output column. That chain is the pattern ONNX Runtime fuses into one DynamicQuantizeMatMul
+ * kernel. Initializers and Casts the float MatMuls no longer use are dropped; everything else is left as it was.
+ */
+export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {}): QuantizeReport {
+  const g = model.graph;
+  if (!g?.node) return { quantized: [], kept: [] };
+  const weightType = opts.weightType ?? 'int8';
+  const inits = new Map((g.initializer ?? []).filter((t) => t.name).map((t) => [t.name as string, t]));
+  const producer = new Map<string, onnx.INodeProto>();
+  const consumers = new Map<string, onnx.INodeProto[]>();
+  for (const n of g.node) {
+    for (const o of n.output ?? []) producer.set(o, n);
+    for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
+  }
+  const outputs = new Set((g.output ?? []).map((o) => o.name as string));
+
+  /** The constant 2-D matrix `name` evaluates to, following Cast-to-float and 2-D Transpose. */
+  const constant = (name: string, depth = 0): Matrix | undefined => {
+    const t = inits.get(name);
+    if (t) {
+      const dims = (t.dims ?? []).map(Number);
+      if (dims.length !== 2) return undefined;
+      const values = tensorFloats(t);
+      return values && values.length === dims[0] * dims[1] ? { rows: dims[0], cols: dims[1], values } : undefined;
+    }
+    const p = producer.get(name);
+    if (!p || depth > 3 || !p.input?.[0]) return undefined;
+    if (p.opType === 'Cast' && attrInt(p, 'to', -1) === DT.FLOAT) return constant(p.input[0], depth + 1);
+    if (p.opType === 'Transpose') {
+      const perm = p.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+      if (perm && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) return undefined;
+      const m = constant(p.input[0], depth + 1);
+      return m && transpose(m);
+    }
+    return undefined;
+  };
+
+  const weightMatMuls = g.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input?.[1] && constant(n.input[1]) !== undefined);
+  const weighted = new Set(weightMatMuls);
+  /** The head: its result reaches a graph output without passing through another weight MatMul. */
+  const isHead = (n: onnx.INodeProto): boolean => {
+    const seen = new Set<string>();
+    const stack = [...(n.output ?? [])];
+    while (stack.length) {
+      const v = stack.pop() as string;
+      if (seen.has(v)) continue;
+      seen.add(v);
+      if (outputs.has(v)) return true;
+      for (const c of consumers.get(v) ?? []) if (!weighted.has(c)) stack.push(...(c.output ?? []));
+    }
+    return false;
+  };
+
+  const quantized: string[] = [];
+  const kept: { node: string; reason: string }[] = [];
+  const newInits: onnx.ITensorProto[] = [];
+  const dql = new Map<string, { q: string; scale: string; zp: string }>();
+  const out: onnx.INodeProto[] = [];
+  let uid = 0;
+  const fresh = (base: string) => `${base}__q${uid++}`;
+
+  for (const n of g.node) {
+    if (!weighted.has(n)) {
+      out.push(n);
+      continue;
+    }
+    const label = n.name || n.output?.[0] || n.opType || '?';
+    const x = n.input?.[0] as string;
+    const wName = n.input?.[1] as string;
+    let w = constant(wName) as Matrix;
+    if (opts.keepHead && isHead(n)) {
+      kept.push({ node: label, reason: 'vocabulary head kept in float' });
+      out.push(n);
+      continue;
+    }
+    if (opts.keep && (opts.keep.includes(label) || opts.keep.includes(wName.replace(/__fp16$/, '')))) {
+      kept.push({ node: label, reason: 'kept in float as asked' });
+      out.push(n);
+      continue;
+    }
+    let bias: string | undefined;
+    if (n.opType === 'Gemm') {
+      if (attrInt(n, 'transA', 0) !== 0 || attrFloat(n, 'alpha', 1) !== 1 || attrFloat(n, 'beta', 1) !== 1) {
+        kept.push({ node: label, reason: 'Gemm with transA, alpha or beta' });
+        out.push(n);
+        continue;
+      }
+      if (attrInt(n, 'transB', 0) !== 0) w = transpose(w);
+      bias = n.input?.[2] || undefined;
+    }
+    const K = w.rows;
+    const N = w.cols;
+    // Per output column n. int8: symmetric, scale = max|W[:, n]| / 127, q = round(W / scale) in [-127, 127], zero
+    // point 0. uint8: asymmetric over [min(0, W[:, n]), max(0, W[:, n])] in 255 steps, with its own zero point.
+    const scales = new Float32Array(N);
+    const zp = weightType === 'uint8' ? new Uint8Array(N) : new Int8Array(N);
+    const q = weightType === 'uint8' ? new Uint8Array(K * N) : new Int8Array(K * N);
+    for (let c = 0; c < N; c++) {
+      let lo = 0, hi = 0;
+      for (let r = 0; r < K; r++) {
+        const v = w.values[r * N + c];
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      if (weightType === 'uint8') {
+        const s = hi > lo ? (hi - lo) / 255 : 1;
+        const z = Math.max(0, Math.min(255, Math.round(-lo / s)));
+        scales[c] = s;
+        zp[c] = z;
+        for (let r = 0; r < K; r++) q[r * N + c] = Math.max(0, Math.min(255, Math.round(w.values[r * N + c] / s) + z));
+      } else {
+        const m = Math.max(-lo, hi);
+        const s = m > 0 ? m / 127 : 1;
+        scales[c] = s;
+        for (let r = 0; r < K; r++) q[r * N + c] = Math.max(-127, Math.min(127, Math.round(w.values[r * N + c] / s)));
+      }
+    }
+    const qType = weightType === 'uint8' ? DT.UINT8 : DT.INT8;
+    const base = wName.replace(/__fp16$/, '');
+    const wq = fresh(`${base}_quantized`);
+    const wzp = fresh(`${base}_zero_point`);
+    const wscale = fresh(`${base}_scale`);
+    newInits.push(
+      { name: wq, dataType: qType, dims: [K, N], rawData: new Uint8Array(q.buffer) },
+      { name: wzp, dataType: qType, dims: [N], rawData: new Uint8Array(zp.buffer) },
+      { name: wscale, dataType: DT.FLOAT, dims: [N], rawData: new Uint8Array(scales.buffer) },
+    );
+    let xq = dql.get(x);
+    if (!xq) {
+      xq = { q: fresh(`${x}_quantized`), scale: fresh(`${x}_scale`), zp: fresh(`${x}_zero_point`) };
+      dql.set(x, xq);
+      out.push({ opType: 'DynamicQuantizeLinear', name: fresh(`${x}_DynamicQuantizeLinear`), input: [x], output: [xq.q, xq.scale, xq.zp] });
+    }
+    const y = n.output?.[0] as string;
+    const acc = fresh(`${y}_int32`);
+    const accF = fresh(`${y}_float`);
+    const scale = fresh(`${y}_scale`);
+    const scaled = bias ? fresh(`${y}_unbiased`) : y;
+    out.push(
+      { opType: 'MatMulInteger', name: fresh(`${label}_MatMulInteger`), input: [xq.q, wq, xq.zp, wzp], output: [acc] },
+      { opType: 'Cast', name: fresh(`${label}_Cast`), input: [acc], output: [accF], attribute: [{ name: 'to', type: INT, i: DT.FLOAT }] },
+      { opType: 'Mul', name: fresh(`${label}_scales`), input: [xq.scale, wscale], output: [scale] },
+      { opType: 'Mul', name: fresh(`${label}_Mul`), input: [accF, scale], output: [scaled] },
+    );
+    if (bias) out.push({ opType: 'Add', name: fresh(`${label}_bias`), input: [scaled, bias], output: [y] });
+    quantized.push(base);
+  }
+
+  // Drop what only the float MatMuls used: Casts / Transposes of weights, then initializers nothing reads.
+  const usedBy = (nodes: onnx.INodeProto[]): Set<string> => {
+    const used = new Set<string>([...outputs]);
+    for (const n of nodes) for (const i of n.input ?? []) if (i) used.add(i);
+    return used;
+  };
+  let nodes = out;
+  for (let pass = 0; pass < 4; pass++) {
+    const used = usedBy(nodes);
+    const next = nodes.filter((n) => (n.opType !== 'Cast' && n.opType !== 'Transpose') || (n.output ?? []).some((o) => used.has(o)));
+    if (next.length === nodes.length) break;
+    nodes = next;
+  }
+  const used = usedBy(nodes);
+  const declared = new Set((g.input ?? []).map((i) => i.name as string));
+  g.node = nodes;
+  g.initializer = [...(g.initializer ?? []).filter((t) => used.has(t.name as string) || declared.has(t.name as string)), ...newInits];
+  return { quantized, kept };
+}
