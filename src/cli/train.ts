@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClozeError } from '../core/errors';
+import { locateModel } from '../core/modelSource';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
 
 const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer DIR] [--out DIR] [--minutes N | --steps N] [--resume]
@@ -123,7 +124,8 @@ export async function run(argv: string[]): Promise<number> {
   const opts: TrainOptions = {
     inputs: positionals,
     outDir: values.out,
-    from: values.from,
+    // A Hub id or a safetensors-only folder: the folder the engine would load (tokenizer.json and weights beside it).
+    from: values.from === undefined ? undefined : await locateModel(values.from, { log: (m) => console.error(m) }),
     tokenizer: values.tokenizer,
     vocab: num(v, 'vocab', { int: true, min: 300, max: 30000 }),
     scratch: Object.fromEntries(Object.entries(scratch).filter(([, x]) => x !== undefined)),

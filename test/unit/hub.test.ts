@@ -268,6 +268,22 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     }
   });
 
+  it('CLI: cloze train --from org/name continues training a Hub model that has only vocab.txt (no tokenizer.json)', async function () {
+    const cli = path.join(repoRoot, 'dist', 'cli.js');
+    if (!existsSync(cli)) this.skip();
+    hub.repos.set('cloze-test/bert-vocab-only', repoFromFolder(fixture('bert-tiny-wordpiece'), { skip: (f) => skip(f) || f === 'tokenizer.json' }));
+    const out = path.join(tmp, 'run');
+    const r = await promisify(execFile)(process.execPath, [cli, 'train', path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source', 'semver'), '--from', 'cloze-test/bert-vocab-only', '--out', out, '--steps', '2', '--seq', '64', '--json'], { env: { ...process.env }, encoding: 'utf8' });
+    assert.match(r.stderr, /Downloading cloze-test\/bert-vocab-only/);
+    const engine = await Engine.load(path.join(out, 'model'), { devices: ['cpu'] });
+    try {
+      assert.equal(engine.info.vocabSize, 6000);
+      assert.equal((await engine.fill('This program is free [MASK].', { topK: 3 }))[0].candidates.length, 3);
+    } finally {
+      await engine.dispose();
+    }
+  });
+
   it('CLI: cloze download org/name, then cloze fill --model org/name --json gives the reference top token', async function () {
     const cli = path.join(repoRoot, 'dist', 'cli.js');
     if (!existsSync(cli)) this.skip();
