@@ -252,6 +252,13 @@ describe('safetensors-only model folders', function () {
       const fromSt = await importModel(dir);
       const fromOnnx = await importModel(fixture(name));
       assert.deepEqual(fromSt.config, fromOnnx.config);
+      // Train on Workspace continues "the current model" from the folder the engine loaded: the built one.
+      const engine = await Engine.load(dir, { devices: ['cpu'] });
+      const fromBuilt = await importModel(engine.info.dir);
+      await engine.dispose();
+      assert.match(engine.info.dir, /\.cloze-onnx$/);
+      assert.deepEqual(fromBuilt.config, fromOnnx.config);
+      assert.deepEqual(fromBuilt.params.get('cls.predictions.bias'), fromSt.params.get('cls.predictions.bias'));
       assert.deepEqual([...fromSt.params.keys()].sort(), [...fromOnnx.params.keys()].sort());
       for (const [k, v] of fromOnnx.params) {
         const w = fromSt.params.get(k)!;
