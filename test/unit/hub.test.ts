@@ -67,6 +67,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     hub.cuts.length = 0;
     hub.corrupt.clear();
     hub.bareListing = false;
+    hub.throttle = undefined;
   });
   afterEach(() => rmSync(tmp, { recursive: true, force: true }));
   after(async () => {
@@ -142,6 +143,22 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     assert.equal(cdn[cdn.length - 1].range, `bytes=${have}-`);
     assert.equal(cdn[cdn.length - 1].bytes, size - have);
     assert.deepEqual(readFileSync(path.join(r.dir, 'model.safetensors')), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+  });
+
+  it('cancel (AbortSignal) stops the download, keeps the partial file, and the next download continues from it', async () => {
+    hub.throttle = { bytes: 64 * 1024, ms: 20 };
+    const abort = new AbortController();
+    const err = await rejection(downloadModel('cloze-test/bert-tiny', { ...settings(), signal: abort.signal, onProgress: (p) => p.fileBytes > 300_000 && abort.abort() }));
+    hub.throttle = undefined;
+    assert.equal(err.code, 'cancelled');
+    const blobs = path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'blobs');
+    const partial = readdirSync(blobs).find((f) => f.endsWith('.incomplete'));
+    assert.ok(partial, 'the partial file is kept');
+    const have = statSync(path.join(blobs, partial)).size;
+    assert.ok(have >= 300_000, `${have}`);
+    await downloadModel('cloze-test/bert-tiny', settings());
+    const cdn = hub.requests(/^\/cdn\//);
+    assert.equal(cdn[cdn.length - 1].range, `bytes=${have}-`);
   });
 
   it('a connection that breaks mid-file is resumed automatically within one download', async () => {
