@@ -1,5 +1,6 @@
 // Reads the `cloze.*` settings into what the service and the providers need.
 import * as vscode from 'vscode';
+import type { Precision } from '../core/precision';
 import type { Device } from '../core/session';
 import type { ServiceSettings } from '../server/protocol';
 
@@ -15,6 +16,7 @@ export function serviceSettings(extensionPath: string, trainedModel?: string): S
     trainedModel: vscode.workspace.isTrusted ? trainedModel : undefined,
     bundledModel: vscode.Uri.joinPath(vscode.Uri.file(extensionPath), 'models', 'default').fsPath,
     devices: c.get<Device[]>('device', ['cuda', 'dml', 'coreml', 'cpu']),
+    precision: c.get<Precision>('precision', 'auto'),
     topK: c.get<number>('topK', 8),
     contextTokens: c.get<number>('contextTokens', 256),
     maxFileSizeMB: c.get<number>('maxFileSizeMB', 5),

@@ -1,4 +1,5 @@
 // Bounds on the numbers a client (or a workspace's settings file) sends: the service never trusts them as given.
+import { PRECISIONS } from '../core/precision';
 import type { ServiceSettings } from './protocol';
 
 /** The ranges package.json declares for the settings; values outside them (or not numbers) are clamped here too. */
@@ -18,5 +19,7 @@ export function clamp(name: Limited, value: unknown): number {
 }
 
 export function clampSettings(s: ServiceSettings): ServiceSettings {
-  return { ...s, topK: clamp('topK', s.topK), contextTokens: clamp('contextTokens', s.contextTokens), maxFileSizeMB: clamp('maxFileSizeMB', s.maxFileSizeMB) };
+  // A precision the service does not know runs the float32 graph.
+  const precision = PRECISIONS.find((p) => p === s.precision) ?? 'fp32';
+  return { ...s, precision, topK: clamp('topK', s.topK), contextTokens: clamp('contextTokens', s.contextTokens), maxFileSizeMB: clamp('maxFileSizeMB', s.maxFileSizeMB) };
 }

@@ -28,12 +28,12 @@ export class ModelHost {
     // A model trained on this workspace is the most specific choice; the setting and the bundled model follow.
     // A Hub id (org/name) stays an id: the engine resolves it from the Hugging Face cache.
     const dir = modelSpecKey(settings.trainedModel || settings.model || settings.bundledModel, existsSync);
-    const key = JSON.stringify([dir, settings.devices]);
+    const key = JSON.stringify([dir, settings.devices, settings.precision]);
     if (key === this.key && this.loading) return this.loading;
     this.key = key;
     this.setStatus({ state: 'loading', model: path.basename(dir), modelDir: dir, pid: process.pid });
     const started = Date.now();
-    const load = Engine.load(dir, { devices: settings.devices, log: this.log }).then(
+    const load = Engine.load(dir, { devices: settings.devices, precision: settings.precision, log: this.log }).then(
       async (engine) => {
         if (this.key !== key) {
           await engine.dispose();
@@ -43,7 +43,7 @@ export class ModelHost {
         this.engine = engine;
         this.lastLatencyMs = undefined;
         const i = engine.info;
-        this.log(`Loaded ${i.name} from ${i.dir} (${path.basename(i.onnxFile)}, ${i.modelType}, vocab ${i.vocabSize}, ${i.maxTokens} positions) on ${i.device.toUpperCase()} in ${Date.now() - started} ms`);
+        this.log(`Loaded ${i.name} from ${i.dir} (${path.basename(i.onnxFile)}, ${i.precision}, ${i.modelType}, vocab ${i.vocabSize}, ${i.maxTokens} positions) on ${i.device.toUpperCase()} in ${Date.now() - started} ms`);
         this.setStatus({ state: 'ready', model: i.name, modelDir: i.dir, device: i.device, maskToken: i.maskToken, fallbacks: [...i.fallbacks], pid: process.pid });
         await old?.dispose();
         return engine;

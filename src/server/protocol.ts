@@ -1,6 +1,7 @@
 // The custom messages between the extension and the language-model service, beside standard LSP.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Candidate } from '../core/engine';
+import type { Precision } from '../core/precision';
 import type { Device } from '../core/session';
 import type { TrainProgress } from '../train/trainer';
 
@@ -12,6 +13,8 @@ export interface ServiceSettings {
   readonly trainedModel?: string;
   readonly bundledModel: string;
   readonly devices: Device[];
+  /** cloze.precision (src/core/precision.ts); absent = fp32. */
+  readonly precision?: Precision;
   readonly topK: number;
   readonly contextTokens: number;
   readonly maxFileSizeMB: number;

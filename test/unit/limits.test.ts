@@ -23,6 +23,12 @@ describe('service limits', () => {
 
   it('keeps every other setting as sent', () => {
     const s = clampSettings({ model: '/m', bundledModel: '/b', devices: ['cpu'], topK: 1e6, contextTokens: 8, maxFileSizeMB: 5 });
-    assert.deepEqual(s, { model: '/m', bundledModel: '/b', devices: ['cpu'], topK: 50, contextTokens: 16, maxFileSizeMB: 5 });
+    assert.deepEqual(s, { model: '/m', bundledModel: '/b', devices: ['cpu'], precision: 'fp32', topK: 50, contextTokens: 16, maxFileSizeMB: 5 });
+  });
+
+  it('keeps a known precision and runs fp32 for anything else', () => {
+    const base = { model: '/m', bundledModel: '/b', devices: ['cpu' as const], topK: 8, contextTokens: 256, maxFileSizeMB: 5 };
+    for (const p of ['auto', 'fp32', 'int8'] as const) assert.equal(clampSettings({ ...base, precision: p }).precision, p);
+    assert.equal(clampSettings({ ...base, precision: 'int4' as unknown as 'int8' }).precision, 'fp32');
   });
 });
