@@ -79,8 +79,14 @@ export function percentOf(item: vscode.CompletionItem): number {
 
 /** Closes every editor, discarding changes (a plain close would ask whether to save each untitled document). */
 export async function closeAllEditors(): Promise<void> {
-  for (let i = 0; i < 50 && vscode.window.visibleTextEditors.length > 0; i++) {
+  const open = () => vscode.window.tabGroups.all.reduce((n, g) => n + g.tabs.length, 0);
+  // One close at a time, each seen to land before the next: a close sent on a stale count (a loaded extension host)
+  // would revert whatever editor the next test has just opened.
+  for (let i = 0; i < 50 && open() > 0; i++) {
+    const before = open();
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
+    for (let j = 0; j < 100 && open() >= before; j++) await new Promise((r) => setTimeout(r, 50));
+    if (open() >= before) break; // not an editor this command closes (a view in another group): leave the rest below
   }
-  await vscode.commands.executeCommand('workbench.action.closeAllEditors');
+  if (open() > 0) await vscode.commands.executeCommand('workbench.action.closeAllEditors');
 }
