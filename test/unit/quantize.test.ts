@@ -1,13 +1,16 @@
 // int8 graphs (issue 12 #1): the quantiser's output runs in the real ONNX Runtime, agrees with fp32, and precision picks the file.
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { Engine } from '../../src/core/engine';
 import { readModelFolder } from '../../src/core/modelFolder';
 import { QUANTIZATION_RECORD, QUANTIZED_GRAPH, type QuantizationRecord } from '../../src/core/precision';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
 import { quantizeModel } from '../../src/train/onnx/quantize';
+import { exportModel } from '../../src/train/export';
+import { importModel } from '../../src/train/import';
 import { quantizeFolder } from '../../src/train/quantizeFolder';
 import { FIXTURES, fixture, repoRoot } from '../paths';
 
@@ -102,6 +105,71 @@ describe('int8 quantisation of inference graphs', () => {
       });
     });
   }
+
+  it('our own export (Gemm, float32 weights, head at masks): quantised, unmeasured, int8 on request only; a re-export removes it', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'cloze-quant-export-'));
+    tmpDirs.push(dir);
+    const { config, params } = await importModel(fixture('bert-tiny-wordpiece'));
+    await exportModel(dir, config, params, fixture('bert-tiny-wordpiece'), { maskedVariant: true, safetensors: false });
+    const { record } = await quantizeFolder(dir);
+    assert.equal(record.source, path.join('onnx', 'model_masked.onnx'));
+    assert.equal(record.quantizedMatMuls, 14);
+    assert.equal(record.agreement, null);
+    const auto = await readModelFolder(dir, { precision: 'auto' });
+    assert.equal(auto.precision, 'fp32');
+    assert.match(auto.precisionReason, /not measured/);
+    const fp32 = await Engine.load(dir, { devices: ['cpu'], precision: 'fp32' });
+    const int8 = await Engine.load(dir, { devices: ['cpu'], precision: 'int8' });
+    try {
+      assert.ok(int8.info.headAtMasks && int8.info.precision === 'int8');
+      const text = 'You should have received a [MASK] of the GNU General Public [MASK] along with this program.';
+      const a = await fp32.fill(text);
+      const q = await int8.fill(text);
+      assert.deepEqual(q.map((p) => p.candidates[0].text), a.map((p) => p.candidates[0].text));
+    } finally {
+      await fp32.dispose();
+      await int8.dispose();
+    }
+    await exportModel(dir, config, params, fixture('bert-tiny-wordpiece'), { maskedVariant: true, safetensors: false });
+    assert.ok(!existsSync(path.join(dir, QUANTIZED_GRAPH)) && !existsSync(path.join(dir, QUANTIZATION_RECORD)));
+  });
+
+  it("a Hub folder with only transformers.js' onnx/model_quantized.onnx still loads, whatever the precision", async () => {
+    const dir = copyOf(fixture('bert-tiny-wordpiece'));
+    mkdirSync(path.join(dir, 'onnx'));
+    renameSync(path.join(dir, 'model.onnx'), path.join(dir, 'onnx', 'model_quantized.onnx'));
+    for (const precision of ['auto', 'fp32', 'int8'] as const) {
+      const f = await readModelFolder(dir, { precision });
+      assert.equal(path.relative(dir, f.onnxPath), path.join('onnx', 'model_quantized.onnx'), precision);
+    }
+  });
+
+  describe('cloze quantize (CLI)', () => {
+    const cli = path.join(repoRoot, 'dist', 'cli.js');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, 'quantize', ...args], { encoding: 'utf8' });
+
+    it('--eval --json: writes the graph and prints the record', function () {
+      this.timeout(300_000);
+      const dir = copyOf(fixture('roberta-tiny-bpe'));
+      const evalDir = path.join(repoRoot, 'test', 'fixtures', 'default-eval', 'code');
+      const r = run(dir, '--eval', path.join(evalDir, '000004.txt'), '--eval', path.join(evalDir, '000006.txt'), '--json');
+      assert.equal(r.status, 0, r.stderr);
+      const out = JSON.parse(r.stdout) as QuantizationRecord & { graph: string };
+      assert.equal(out.graph, path.join(dir, QUANTIZED_GRAPH));
+      assert.ok(typeof out.agreement === 'number' && out.agreement > 0.8 && out.maskedTokens > 50, JSON.stringify(out));
+      const { graph: _graph, ...printed } = out;
+      assert.deepEqual(JSON.parse(readFileSync(path.join(dir, QUANTIZATION_RECORD), 'utf8')), printed);
+    });
+
+    it('bad arguments and folders get one-line advice', () => {
+      let r = run(fixture('bert-tiny-wordpiece'), '--weights', 'int4');
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /--weights must be int8 or uint8/);
+      r = run(path.join(os.tmpdir(), 'cloze-no-such-model'));
+      assert.equal(r.status, 1);
+      assert.match(r.stderr, /^cloze: Model folder not found/);
+    });
+  });
 
   describe('cloze.precision auto (quantization.json)', () => {
     let dir: string;
