@@ -2,13 +2,14 @@
 import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
 import { ClozeError } from '../core/errors';
+import { PRECISIONS, type Precision } from '../core/precision';
 import { DEVICES, type Device } from '../core/session';
 import { defaultModelDir } from './paths';
 
 /** More candidates than anyone reads; ranking a whole vocabulary per mask on a line of masks took half a minute. */
 const MAX_TOP_K = 1000;
 
-const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR|org/name] [--top-k N] [--targets w1,w2] [--device cuda,cpu] [--json]`;
+const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR|org/name] [--top-k N] [--targets w1,w2] [--device cuda,cpu] [--precision fp32|int8|auto] [--json]`;
 
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
@@ -19,6 +20,7 @@ export async function run(argv: string[]): Promise<number> {
       'top-k': { type: 'string', default: '5' },
       targets: { type: 'string' },
       device: { type: 'string', default: 'cpu' },
+      precision: { type: 'string', default: 'fp32' },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -32,8 +34,10 @@ export async function run(argv: string[]): Promise<number> {
   const devices = values.device.split(',').map((d) => d.trim()) as Device[];
   const bad = devices.filter((d) => !DEVICES.includes(d));
   if (bad.length) throw new ClozeError('inference', `Unknown device ${bad.join(', ')}; choose from ${DEVICES.join(', ')}.`);
+  const precision = PRECISIONS.find((p) => p === values.precision);
+  if (!precision) throw new ClozeError('inference', `--precision must be ${PRECISIONS.join(', ')}, not "${values.precision}".`);
   const text = positionals.join(' ');
-  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices, log: (m) => console.error(m) });
+  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices, precision: precision as Precision, log: (m) => console.error(m) });
   try {
     const preds = await engine.fill(text, { topK, targets: values.targets?.split(',').map((t) => t.trim()).filter(Boolean) });
     if (preds.length === 0) {

@@ -159,6 +159,10 @@ describe('int8 quantisation of inference graphs', () => {
       assert.ok(typeof out.agreement === 'number' && out.agreement > 0.8 && out.maskedTokens > 50, JSON.stringify(out));
       const { graph: _graph, ...printed } = out;
       assert.deepEqual(JSON.parse(readFileSync(path.join(dir, QUANTIZATION_RECORD), 'utf8')), printed);
+      const fill = spawnSync(process.execPath, [cli, 'fill', 'This program is free <mask>.', '--model', dir, '--precision', 'int8', '--json', '--top-k', '1'], { encoding: 'utf8' });
+      assert.equal(fill.status, 0, fill.stderr);
+      assert.match(fill.stderr, /Precision int8: precision int8/);
+      assert.equal(JSON.parse(fill.stdout)[0][0].token_str, ' software');
     });
 
     it('bad arguments and folders get one-line advice', () => {
