@@ -51,10 +51,8 @@ const host = new ModelHost(
 const training = new TrainingHost(host, {
   progress: (e) => void connection.sendNotification(TrainProgressNotification, e),
   evaluation: (e) => void connection.sendNotification(TrainEvalNotification, e),
-  log: (m) => {
-    log(`[train] ${m}`);
-    void connection.sendNotification(TrainLogNotification, m);
-  },
+  // The client writes these to the Cloze log (logging here as well printed every line twice).
+  log: (m) => void connection.sendNotification(TrainLogNotification, m),
 });
 
 /** Verdicts are cached per document version: classifying a 1 MB line on every keystroke would be waste. */
