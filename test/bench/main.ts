@@ -12,15 +12,18 @@ type Part = 'fill' | 'train';
 interface Args {
   readonly only?: Part;
   readonly quick: boolean;
+  /** Fill latency of the bert-base-sized encoder only (128 and 256 tokens). */
+  readonly base: boolean;
   readonly runs?: number;
   readonly threads?: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--runs N] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--runs N] [--threads N]';
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Part | undefined;
   let quick = false;
+  let base = false;
   let runs: number | undefined;
   let threads: number | undefined;
   const positive = (flag: string, v: string | undefined): number => {
@@ -31,6 +34,7 @@ function parseArgs(argv: readonly string[]): Args {
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') quick = true;
+    else if (a === '--base') base = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'fill' && v !== 'train') throw new Error(`--only takes fill or train\n${USAGE}`);
@@ -42,7 +46,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { only, quick, runs, threads };
+  return { only, quick, base, runs, threads };
 }
 
 async function main(): Promise<void> {
@@ -62,15 +66,15 @@ async function main(): Promise<void> {
       topK: 8,
       log,
     };
-    // --quick keeps the main subject (6,000-row vocabulary, 256-token window).
-    results.fill = await benchFill(await prepareModels(args.quick ? 'main' : 'all', log), opts);
+    // --base: the bert-base-sized encoder alone; --quick: the main subject (6,000-row vocabulary, 256-token window).
+    results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.quick ? 'main' : 'all', log), opts);
   }
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !args.base)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
-    log('training throughput skipped in --quick (npm run bench -- --only train [--quick])');
+    log(`training throughput skipped in ${args.base ? '--base' : '--quick'} (npm run bench -- --only train [--quick])`);
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   // Other processes on a 2-core machine move absolute times a lot; the ratios hold better. Keep the context.

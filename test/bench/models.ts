@@ -42,6 +42,15 @@ export const RANDOM_BERT: BertConfig = {
  * latency subject needs; its candidates are not words.
  */
 export const RANDOM_BERT_BIG_VOCAB: BertConfig = { ...RANDOM_BERT, vocabSize: 30522 };
+/**
+ * bert-base's shape (12 layers × 768, 12 heads, FFN 3072, vocabulary 30,522, 512 positions) with random weights: what
+ * a real Hub fill-mask model costs per fill (issue 9), timed at 128- and 256-token windows.
+ */
+export const RANDOM_BERT_BASE: BertConfig = {
+  vocabSize: 30522, hidden: 768, layers: 12, heads: 12, intermediate: 3072, maxPositions: 512, typeVocabSize: 2,
+  layerNormEps: 1e-12, positionOffset: 0, padTokenId: 0, initRange: 0.02, modelType: 'bert',
+};
+export const BASE_WINDOWS = [128, 256] as const;
 const RANDOM_WINDOW = 256;
 const TOKENIZER_FILES = ['tokenizer.json', 'special_tokens_map.json', 'vocab.txt'];
 
@@ -77,7 +86,8 @@ async function tokenizerFolder(maxLength: number): Promise<string> {
  * Cached by a hash of the config. A second folder links everything but the masked graph, so the engine can be made
  * to run the full-logits graph too.
  */
-async function randomBert(cfg: BertConfig, log: (m: string) => void): Promise<BenchModel> {
+async function randomBert(cfg: BertConfig, log: (m: string) => void, window?: number): Promise<BenchModel> {
+  const windowTokens = window ?? RANDOM_WINDOW;
   const id = `bert-${cfg.layers}x${cfg.hidden}-v${cfg.vocabSize}-random`;
   const dir = path.join(modelsRoot, id);
   const fullDir = path.join(modelsRoot, `${id}-full`);
@@ -87,17 +97,18 @@ async function randomBert(cfg: BertConfig, log: (m: string) => void): Promise<Be
   if (!fresh) {
     log(`Exporting a random ${cfg.layers}-layer × ${cfg.hidden} BERT, vocab ${cfg.vocabSize}, ${cfg.maxPositions} positions to ${path.relative(repoRoot, dir)} …`);
     await fs.rm(dir, { recursive: true, force: true });
-    await exportModel(dir, cfg, initParams(cfg, Rng.fromSeed(1).uniform()), await tokenizerFolder(cfg.maxPositions), { maskedVariant: true });
+    // No model.safetensors: the bench times ONNX only, and bert-base's would be another 440 MB.
+    await exportModel(dir, cfg, initParams(cfg, Rng.fromSeed(1).uniform()), await tokenizerFolder(cfg.maxPositions), { maskedVariant: true, safetensors: false });
     await fs.writeFile(stampFile, stamp);
   }
   await fs.rm(fullDir, { recursive: true, force: true });
   for (const f of ['config.json', 'tokenizer_config.json', ...TOKENIZER_FILES]) await link(path.join(dir, f), path.join(fullDir, f));
   await link(path.join(dir, 'model.onnx'), path.join(fullDir, 'model.onnx'));
   return {
-    label: id,
+    label: window === undefined ? id : `${id} @${window}`,
     description: `random BERT, ${cfg.layers} layers × ${cfg.hidden} hidden, ${cfg.heads} heads, FFN ${cfg.intermediate}, vocab ${cfg.vocabSize}, ${cfg.maxPositions} positions (bert fixture's WordPiece tokenizer)`,
     parameters: paramCount(cfg),
-    windowTokens: RANDOM_WINDOW,
+    windowTokens,
     maskedDir: dir,
     fullDir,
     anchorId: id,
@@ -123,15 +134,23 @@ async function bertFixture(): Promise<BenchModel> {
   };
 }
 
-export type ModelSet = 'main' | 'all';
+export type ModelSet = 'main' | 'all' | 'base';
+
+/** The bert-base-sized subject at each of BASE_WINDOWS (one export, shared). */
+async function baseModels(log: (m: string) => void): Promise<BenchModel[]> {
+  const out: BenchModel[] = [];
+  for (const w of BASE_WINDOWS) out.push(await randomBert(RANDOM_BERT_BASE, log, w));
+  return out;
+}
 
 /**
- * Builds (or reuses) the benchmark model folders. `main`: the 256-token subject only. `all` adds the
- * bert-base-sized vocabulary and the PyTorch-made fixture.
+ * Builds (or reuses) the benchmark model folders. `main`: the 256-token subject only. `base`: the bert-base-sized
+ * encoder at 128 and 256 tokens. `all`: main, the bert-base-sized vocabulary, the PyTorch-made fixture and base.
  */
 export async function prepareModels(set: ModelSet, log: (m: string) => void = () => undefined): Promise<BenchModel[]> {
   await fs.mkdir(modelsRoot, { recursive: true });
+  if (set === 'base') return baseModels(log);
   const main = await randomBert(RANDOM_BERT, log);
   if (set === 'main') return [main];
-  return [main, await randomBert(RANDOM_BERT_BIG_VOCAB, log), await bertFixture()];
+  return [main, await randomBert(RANDOM_BERT_BIG_VOCAB, log), await bertFixture(), ...(await baseModels(log))];
 }
