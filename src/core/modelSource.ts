@@ -43,7 +43,15 @@ export async function locateModel(spec: string, opts: ResolveOptions = {}): Prom
       throw new ClozeError('model-missing', `${repo.repoId} is not in the Hugging Face cache (${settings.cacheDir})${settings.offline ? ' and HF_HUB_OFFLINE is set' : ''}. Download it first: cloze download ${spec.trim()} (or Cloze: Download Model…) while online.`);
     } else {
       opts.log?.(`Downloading ${repo.repoId}@${repo.revision} from ${settings.endpoint}`);
-      dir = (await downloadModel(repo.repoId, { ...settings, revision: repo.revision })).dir;
+      try {
+        dir = (await downloadModel(repo.repoId, { ...settings, revision: repo.revision })).dir;
+      } catch (e) {
+        // "org/name" may have been meant as a folder: say that there is none.
+        if (e instanceof ClozeError && (e.code === 'hub-not-found' || e.code === 'hub-auth' || e.code === 'network')) {
+          throw new ClozeError(e.code, `${e.userMessage} (There is no model folder ${dir} either.)`, e.detail);
+        }
+        throw e;
+      }
     }
   }
   return loadableFolder(dir, opts.log);

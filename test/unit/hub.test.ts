@@ -163,7 +163,10 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
 
   it('a connection that breaks mid-file is resumed automatically within one download', async () => {
     hub.cuts.push(50_000, 200_000);
-    const r = await downloadModel('cloze-test/roberta-tiny', settings());
+    const progress: DownloadProgress[] = [];
+    const r = await downloadModel('cloze-test/roberta-tiny', { ...settings(), onProgress: (p) => progress.push(p) });
+    assert.ok(progress.every((p) => p.bytes <= p.total && p.fileBytes <= p.fileTotal), 'resumed bytes are counted once');
+    assert.equal(progress[progress.length - 1].bytes, progress[progress.length - 1].total);
     const ranges = hub.requests(/^\/cdn\//).map((s) => s.range);
     assert.equal(ranges.length, 3);
     assert.equal(ranges[0], undefined);
@@ -241,6 +244,9 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     let err = await rejection(downloadModel('cloze-test/nope', settings()));
     assert.equal(err.code, 'hub-not-found');
     assert.match(err.userMessage, /There is no model cloze-test\/nope on the Hub/);
+    // Through --model / cloze.model, where org/name might have been meant as a folder.
+    err = await rejection(Engine.load('cloze-test/nope', { devices: ['cpu'] }));
+    assert.match(err.userMessage, /There is no model cloze-test\/nope on the Hub.*There is no model folder .*cloze-test[\\/]nope either/);
     err = await rejection(downloadModel('cloze-test/bert-tiny', { ...settings(), revision: 'v9' }));
     assert.equal(err.code, 'hub-not-found');
     assert.match(err.userMessage, /cloze-test\/bert-tiny on the Hub has no revision v9/);

@@ -220,8 +220,14 @@ class Meter {
     const secs = Math.max((now - this.started) / 1000, 1e-3);
     this.onProgress({ file, fileBytes, fileTotal, bytes: this.done, total: this.total, bytesPerSecond: this.received / secs });
   }
-  skip(n: number): void {
-    this.done += n;
+  private fileBase = 0;
+  /** A new file starts: what is on disk of it counts from here. */
+  beginFile(): void {
+    this.fileBase = this.done;
+  }
+  /** An attempt at the current file starts with `have` bytes on disk (a resume counts them once, not per attempt). */
+  resumeFile(have: number): void {
+    this.done = this.fileBase + have;
   }
   get bytesReceived(): number {
     return this.received;
@@ -245,7 +251,13 @@ async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMe
   } catch (e) {
     throw abortedError(e, o.signal) ?? networkError(o.endpoint, e);
   }
-  if (res.status === 416 && have === meta.size) {
+  if (res.status === 416) {
+    await res.body?.cancel();
+    if (have !== meta.size) {
+      // The server has less than we hold: the partial file is not a prefix of this blob.
+      await fs.rm(partial, { force: true });
+      throw new ClozeError('network', `The download of ${meta.file} broke off: the server refused to resume it; the partial file was discarded.`);
+    }
     // Already whole: only the check below remains.
   } else if (res.status === 206 && have > 0) {
     const range = /bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
@@ -260,7 +272,7 @@ async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMe
     await res.body?.cancel();
     throw statusError(res.status, repoId, `file ${meta.file}`, o.token);
   }
-  meter.skip(have);
+  meter.resumeFile(have);
   const h = newHash(meta);
   await hashFile(partial, h, have);
   if (res.status !== 416 && res.body) {
@@ -358,6 +370,7 @@ export async function downloadModel(repoId: string, opts: DownloadOptions): Prom
   const meter = new Meter(total, total - need, opts.onProgress);
   for (const m of todo) {
     const url = resolveUrl(opts, repoId, info.sha, m.file);
+    meter.beginFile();
     for (let attempt = 0; ; attempt++) {
       try {
         await fetchBlob(repoId, url, path.join(blobs, m.etag), m, opts, meter);
