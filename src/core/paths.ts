@@ -66,3 +66,16 @@ export async function readCappedText(p: string, kind: FileKind, code: ClozeError
 function megabytes(n: number): string {
   return n >= 1024 * 1024 ? `${(n / 1024 / 1024).toFixed(1)} MB` : `${Math.ceil(n / 1024)} KB`;
 }
+
+/** Makes a rename inside `dir` durable (its entry written to disk); a no-op where folders cannot be fsynced (Windows). */
+export async function syncDir(dir: string): Promise<void> {
+  let fh: fs.FileHandle | undefined;
+  try {
+    fh = await fs.open(dir, 'r');
+    await fh.sync();
+  } catch {
+    // Some platforms cannot open or fsync a folder; the renames are still atomic there.
+  } finally {
+    await fh?.close();
+  }
+}

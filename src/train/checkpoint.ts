@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
+import { syncDir } from '../core/paths';
 import { writeFailure } from './diskErrors';
 import type { RngState } from './rng';
 
@@ -207,18 +208,6 @@ async function writeAll(fh: fs.FileHandle, bytes: Uint8Array): Promise<void> {
   while (done < bytes.length) {
     const { bytesWritten } = await fh.write(bytes, done, bytes.length - done);
     done += bytesWritten;
-  }
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a folder; the rename is still atomic there.
-  } finally {
-    await fh?.close();
   }
 }
 

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { MODEL_POINTER, VERSION_NAME } from '../core/modelPointer';
+import { syncDir } from '../core/paths';
 import { writeFailure } from './diskErrors';
 
 /**
@@ -180,16 +181,4 @@ async function syncTree(dir: string): Promise<void> {
     }
   }
   await syncDir(dir);
-}
-
-async function syncDir(dir: string): Promise<void> {
-  let fh: fs.FileHandle | undefined;
-  try {
-    fh = await fs.open(dir, 'r');
-    await fh.sync();
-  } catch {
-    // Some platforms (Windows) cannot open or fsync a folder; the renames are still atomic there.
-  } finally {
-    await fh?.close();
-  }
 }
