@@ -30,14 +30,27 @@ else
     --seq $SEQ --max-positions 256 --batch $BATCH --steps $STEPS --lr 3e-3 --warmup 200 --decay linear \
     --threads 1 --held-out 0.01 --eval-every 1000000 --checkpoint-every 400 --out "$OUT" > "$OUT.log" 2>&1
 fi
-# Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on each slice.
+# Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on each slice — on a fixed
+# sample of each slice (its first documents, in file-name order, up to 1.5 MB), so an evaluation does not tokenize
+# the whole slice to use 60 batches of it.
+for kind in code prose english; do
+  d=$W/docs/valid/$kind s=$W/docs/valid-sample/$kind
+  [ -d "$d" ] && [ ! -d "$s" ] || continue
+  mkdir -p "$s.tmp"; n=0
+  for f in $(ls "$d" | sort); do
+    [ $n -ge 1500000 ] && break
+    cp "$d/$f" "$s.tmp/"; n=$(( n + $(stat -c %s "$d/$f") ))
+  done
+  mv "$s.tmp" "$s"
+done
 res="{\"vocab\":$V,\"size\":\"$SIZE\",\"tokens\":$(( STEPS * SEQ * BATCH )),\"steps\":$STEPS"
 for kind in code prose english; do
-  d=$W/docs/valid/$kind
+  d=$W/docs/valid-sample/$kind
   [ -d "$d" ] || continue
   tok=$(nice -n 19 node dist/cli.js eval "$d" --model "$OUT/model" --seq $SEQ --batch 16 --max-batches 60 --threads 1 --json)
   word=$(nice -n 19 node dist/cli.js eval "$d" --model "$OUT/model" --seq $SEQ --batch 16 --max-batches 60 --threads 1 --whole-word --json)
   res="$res,\"$kind\":$tok,\"${kind}_ww\":$word"
 done
-params=$(node -e "const c=require('./$OUT/model/config.json');const h=c.hidden_size,l=c.num_hidden_layers,f=c.intermediate_size,v=c.vocab_size,p=c.max_position_embeddings;console.log(v*h+p*h+h+2*h+l*(4*h*h+4*h+2*h*f+f+h+4*h)+h*h+h+2*h+v)")
-echo "$res,\"params\":$params,\"wall\":\"$(grep -o 'tok/s' "$OUT.log" | wc -l) progress lines\"}" | tee -a $W/sweep2/results.jsonl
+cfg=$(ls "$OUT"/model/config.json "$OUT"/model/v*/config.json 2>/dev/null | tail -1)   # the run's model folder is versioned
+params=$(node -e "const c=require('./$cfg');const h=c.hidden_size,l=c.num_hidden_layers,f=c.intermediate_size,v=c.vocab_size,p=c.max_position_embeddings;console.log(v*h+p*h+h+2*h+l*(4*h*h+4*h+2*h*f+f+h+4*h)+h*h+h+2*h+v)")
+echo "$res,\"params\":$params}" | tee -a $W/sweep2/results.jsonl
