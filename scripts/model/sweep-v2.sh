@@ -51,6 +51,6 @@ for kind in code prose english; do
   word=$(nice -n 19 node dist/cli.js eval "$d" --model "$OUT/model" --seq $SEQ --batch 16 --max-batches 60 --threads 1 --whole-word --json)
   res="$res,\"$kind\":$tok,\"${kind}_ww\":$word"
 done
-cfg=$(ls "$OUT"/model/config.json "$OUT"/model/v*/config.json 2>/dev/null | tail -1)   # the run's model folder is versioned
+cfg=$( (ls "$OUT"/model/config.json "$OUT"/model/v*/config.json 2>/dev/null || true) | tail -1)   # the run's model folder is versioned
 params=$(node -e "const c=require('./$cfg');const h=c.hidden_size,l=c.num_hidden_layers,f=c.intermediate_size,v=c.vocab_size,p=c.max_position_embeddings;console.log(v*h+p*h+h+2*h+l*(4*h*h+4*h+2*h*f+f+h+4*h)+h*h+h+2*h+v)")
 echo "$res,\"params\":$params}" | tee -a $W/sweep2/results.jsonl
