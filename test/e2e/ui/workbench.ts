@@ -22,7 +22,8 @@ export class Workbench {
     // earlier: type the path again until the file opens.
     let opened = false;
     for (let attempt = 0; attempt < 6 && !opened; attempt++) {
-      if (!(await input.isVisible())) await this.runCommand('File: Open File...', true);
+      // The dialog re-renders while it lists the folder: only a dialog that stays away for 2 s is opened again.
+      if (!(await input.waitFor({ timeout: 2_000 }).then(() => true, () => false))) await this.runCommand('File: Open File...', true);
       await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row').first().waitFor();
       await input.fill(file);
       await this.page.waitForTimeout(300);
@@ -89,7 +90,10 @@ export class Workbench {
       await input.fill(`>${title}`);
       if (await row.waitFor({ timeout: 20_000 }).then(() => true, () => false)) break;
       if (attempt === 4) await row.waitFor({ timeout: 1 });
-      await this.page.keyboard.press('Escape');
+      for (let i = 0; i < 3 && (await this.page.locator('.quick-input-widget').isVisible()); i++) {
+        await this.page.keyboard.press('Escape');
+        await this.page.waitForTimeout(300);
+      }
       await this.quickInputClosed();
     }
     await this.page.keyboard.press('Enter');
