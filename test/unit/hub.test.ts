@@ -11,12 +11,14 @@ import { ClozeError } from '../../src/core/errors';
 import { downloadModel, type DownloadProgress } from '../../src/core/hub/download';
 import { hubSettings, parseRepoSpec } from '../../src/core/hub/settings';
 import { FakeHub, repoFromFolder } from '../hubServer';
+import { TestProxy } from '../proxyServer';
+import { proxyFor } from '../../src/core/hub/network';
 import { ModelHost } from '../../src/server/modelHost';
 import { fixture, repoRoot } from '../paths';
 
 interface RefCase { texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[] }
 
-const ENV_KEYS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HF_TOKEN', 'HF_HUB_OFFLINE', 'CLOZE_CACHE', 'HUGGING_FACE_HUB_TOKEN', 'TRANSFORMERS_OFFLINE'];
+const ENV_KEYS = ['HF_ENDPOINT', 'HF_HOME', 'HF_HUB_CACHE', 'HF_TOKEN', 'HF_HUB_OFFLINE', 'CLOZE_CACHE', 'HUGGING_FACE_HUB_TOKEN', 'TRANSFORMERS_OFFLINE', 'HTTP_PROXY', 'HTTPS_PROXY', 'NO_PROXY', 'http_proxy', 'https_proxy', 'no_proxy'];
 /** Fixture folders as Hub repositories: safetensors only (no model.onnx), plus files Cloze must not fetch. */
 const skip = (f: string) => f === 'model.onnx' || f.startsWith('reference');
 const extra = { 'pytorch_model.bin': Buffer.alloc(4096, 7), 'README.md': '# a model card\n', '.gitattributes': '*.safetensors filter=lfs\n' };
@@ -117,6 +119,82 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
       }
     });
   }
+
+  it('HTTP_PROXY / HTTPS_PROXY: every Hub request goes through the proxy; NO_PROXY bypasses it', async () => {
+    const proxy = await new TestProxy().start();
+    try {
+      const hubHost = new URL(hub.endpoint).host;
+      process.env.HTTP_PROXY = proxy.url;
+      const r = await downloadModel('cloze-test/bert-tiny', settings());
+      assert.deepEqual(readFileSync(path.join(r.dir, 'model.safetensors')), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors')));
+      assert.ok(proxy.seen.length >= 1, 'the proxy saw the download');
+      assert.ok(proxy.seen.every((p) => p.target === hubHost || p.target.startsWith(`${hub.endpoint}/`)), JSON.stringify(proxy.seen));
+      // Each request of the download (listing, small files, redirect, CDN) reached the Hub through the proxy's tunnels.
+      assert.ok(hub.served.length >= 8, `${hub.served.length} requests`);
+
+      rmSync(path.join(tmp, 'hf'), { recursive: true, force: true });
+      proxy.seen.length = 0;
+      hub.served.length = 0;
+      process.env.NO_PROXY = 'localhost,127.0.0.1';
+      await downloadModel('cloze-test/bert-tiny', settings());
+      assert.equal(proxy.seen.length, 0, 'NO_PROXY hosts are reached directly');
+      assert.ok(hub.served.length >= 8);
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it("the editor's http.proxy (with http.proxyAuthorization) wins over HTTP_PROXY, and http.noProxy bypasses both", async () => {
+    const proxy = await new TestProxy().start();
+    const dead = await new TestProxy().start();
+    const deadUrl = dead.url;
+    await dead.stop();
+    try {
+      process.env.HTTP_PROXY = deadUrl;
+      proxy.requireAuthorization = 'Basic Y2xvemU6c2VjcmV0';
+      const r = await downloadModel('cloze-test/roberta-tiny', { ...settings(), proxy: { proxy: proxy.url, proxyAuthorization: 'Basic Y2xvemU6c2VjcmV0' } });
+      assert.ok(existsSync(path.join(r.dir, 'model.safetensors')));
+      assert.ok(proxy.seen.length >= 1 && proxy.seen.every((p) => p.authorization === 'Basic Y2xvemU6c2VjcmV0'), JSON.stringify(proxy.seen));
+
+      rmSync(path.join(tmp, 'hf'), { recursive: true, force: true });
+      proxy.seen.length = 0;
+      await downloadModel('cloze-test/roberta-tiny', { ...settings(), proxy: { proxy: proxy.url, noProxy: ['127.0.0.1'] } });
+      assert.equal(proxy.seen.length, 0);
+      // A wrong proxy password: the proxy's refusal is a network error that names the proxy.
+      rmSync(path.join(tmp, 'hf'), { recursive: true, force: true });
+      const err = await rejection(downloadModel('cloze-test/roberta-tiny', { ...settings(), proxy: { proxy: proxy.url, proxyAuthorization: 'Basic d3Jvbmc=' } }));
+      assert.equal(err.code, 'network');
+      assert.match(err.userMessage, new RegExp(`through the proxy ${proxy.url.replace(/[.]/g, '\\.')}`));
+    } finally {
+      await proxy.stop();
+    }
+  });
+
+  it('an unreachable proxy: the error names it and says where proxies are set', async () => {
+    const dead = await new TestProxy().start();
+    const deadUrl = dead.url;
+    await dead.stop();
+    process.env.HTTPS_PROXY = 'http://unused.invalid:1';
+    process.env.HTTP_PROXY = deadUrl;
+    const err = await rejection(downloadModel('cloze-test/bert-tiny', settings()));
+    assert.equal(err.code, 'network');
+    assert.match(err.userMessage, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ through the proxy http:\/\/127\.0\.0\.1:\d+ .*http\.proxy.*HTTPS_PROXY/);
+  });
+
+  it('proxy choice follows the NO_PROXY rules (hosts, .domains, *.domains, ports, *)', () => {
+    const env = { HTTPS_PROXY: 'http://p:3128', HTTP_PROXY: 'http://q:3128' };
+    assert.equal(proxyFor('https://huggingface.co/api', {}, env), 'http://p:3128');
+    assert.equal(proxyFor('http://hub.local/x', {}, env), 'http://q:3128');
+    assert.equal(proxyFor('https://huggingface.co/x', {}, { ...env, NO_PROXY: '.huggingface.co' }), undefined);
+    assert.equal(proxyFor('https://cdn-lfs.huggingface.co/x', {}, { ...env, NO_PROXY: '*.huggingface.co' }), undefined);
+    assert.equal(proxyFor('https://nothuggingface.co/x', {}, { ...env, NO_PROXY: 'huggingface.co' }), 'http://p:3128');
+    assert.equal(proxyFor('http://127.0.0.1:8080/x', {}, { ...env, NO_PROXY: '127.0.0.1:9090' }), 'http://q:3128');
+    assert.equal(proxyFor('http://127.0.0.1:8080/x', {}, { ...env, NO_PROXY: '127.0.0.1:8080' }), undefined);
+    assert.equal(proxyFor('https://a.b/x', {}, { ...env, no_proxy: '*' }), undefined);
+    assert.equal(proxyFor('https://a.b/x', { proxy: 'http://editor:1' }, env), 'http://editor:1');
+    assert.equal(proxyFor('https://a.b/x', { proxy: 'http://editor:1', noProxy: ['a.b'] }, env), undefined);
+    assert.equal(proxyFor('https://a.b/x', {}, {}), undefined);
+  });
 
   it('a second download uses the verified cache and fetches nothing but the listing', async () => {
     await downloadModel('cloze-test/bert-tiny', settings());
@@ -312,9 +390,18 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     if (!existsSync(cli)) this.skip();
     const run = promisify(execFile);
     const env = { ...process.env };
-    const dl = await run(process.execPath, [cli, 'download', 'cloze-test/bert-tiny'], { env, encoding: 'utf8' });
+    // The bundled CLI reaches the Hub through HTTP_PROXY (Node's own fetch would ignore it).
+    const proxy = await new TestProxy().start();
+    let dl: { stdout: string; stderr: string };
+    try {
+      dl = await run(process.execPath, [cli, 'download', 'cloze-test/bert-tiny'], { env: { ...env, HTTP_PROXY: proxy.url }, encoding: 'utf8' });
+      assert.ok(proxy.seen.length >= 1, 'the CLI used the proxy');
+    } finally {
+      await proxy.stop();
+    }
     assert.match(dl.stdout.trim(), /models--cloze-test--bert-tiny[\\/]snapshots[\\/][0-9a-f]{40}$/);
     assert.match(dl.stderr, /model\.safetensors/);
+    assert.match(dl.stderr, /through the proxy http:\/\/127\.0\.0\.1/);
     const fill = await run(process.execPath, [cli, 'fill', 'This program is free [MASK].', '--model', 'cloze-test/bert-tiny', '--json', '--top-k', '1'], { env: { ...env, HF_HUB_OFFLINE: '1' }, encoding: 'utf8' });
     const out = JSON.parse(fill.stdout) as { token: number; token_str: string }[][];
     const ref = JSON.parse(readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'reference.json'), 'utf8')) as { cases: RefCase[] };

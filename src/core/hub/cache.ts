@@ -21,7 +21,7 @@ export async function cachedCommit(cacheDir: string, repoId: string, revision: s
 }
 
 /** Weight files that make a snapshot usable (one is enough). */
-const WEIGHTS = ['model.safetensors', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
+const WEIGHTS = ['model.safetensors', 'model.safetensors.index.json', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
 
 /**
  * The snapshot folder of a cached revision that holds config.json and a weight file, else undefined. Files appear in

@@ -4,6 +4,8 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError, errorText } from '../errors';
 import { cachedSnapshot, linkIntoSnapshot, repoFolder, writeAtomic } from './cache';
+import type { Response } from 'undici';
+import { HubConnection } from './network';
 import type { HubSettings } from './settings';
 
 /** Which weights to fetch: `auto` takes model.safetensors, else an ONNX export. */
@@ -44,6 +46,9 @@ export interface DownloadResult {
   readonly fromCache: boolean;
 }
 
+/** The options plus the connection (proxy routing) this download's requests share. */
+type Net = DownloadOptions & { readonly net: HubConnection };
+
 interface Sibling {
   rfilename: string;
   size?: number;
@@ -66,9 +71,12 @@ interface FileMeta {
 /** Tokenizer and config files fetched when the repository has them. */
 const SMALL_FILES = ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
 
+/** Sharded safetensors: this index maps each tensor to one of the model-0000i-of-0000n.safetensors files. */
+export const SHARD_INDEX = 'model.safetensors.index.json';
+
 const WEIGHT_ORDER: Record<WeightChoice, string[]> = {
-  auto: ['model.safetensors', 'onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'],
-  safetensors: ['model.safetensors'],
+  auto: ['model.safetensors', SHARD_INDEX, 'onnx/model.onnx', 'model.onnx', 'onnx/model_quantized.onnx'],
+  safetensors: ['model.safetensors', SHARD_INDEX],
   onnx: ['onnx/model.onnx', 'model.onnx'],
   quantized: ['onnx/model_quantized.onnx'],
 };
@@ -83,7 +91,7 @@ export function chooseFiles(repoId: string, names: readonly string[], weights: W
   }
   const weight = WEIGHT_ORDER[weights].find((w) => has.has(w));
   if (!weight) {
-    const present = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', 'model.safetensors.index.json', ...WEIGHT_ORDER.auto].filter((w) => has.has(w));
+    const present = ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack', ...WEIGHT_ORDER.auto].filter((w) => has.has(w));
     const wanted = WEIGHT_ORDER[weights].join(' or ');
     throw new ClozeError('model-corrupt', `${repoId} has no ${wanted}${present.length ? ` (it has ${present.join(', ')})` : ''}. Cloze reads model.safetensors or an ONNX export${weights === 'auto' ? '' : '; try another --weights choice'}.`);
   }
@@ -98,10 +106,13 @@ function authHeaders(token: string | undefined, extra: Record<string, string> = 
   return { 'user-agent': USER_AGENT, ...(token ? { authorization: `Bearer ${token}` } : {}), ...extra };
 }
 
-function networkError(endpoint: string, e: unknown): ClozeError {
+function networkError(o: Net, e: unknown): ClozeError {
   const cause = (e as { cause?: { code?: string; message?: string } }).cause;
   const why = cause?.code ?? cause?.message ?? errorText(e);
-  return new ClozeError('network', `Cannot reach the Hugging Face Hub at ${endpoint} (${why}). Check the network connection or proxy, or set HF_HUB_OFFLINE=1 to use only models already in the cache.`, errorText(e));
+  const proxy = o.net.proxyFor(o.endpoint);
+  const via = proxy ? ` through the proxy ${proxy}` : '';
+  const check = proxy ? 'Check the proxy (http.proxy in the editor settings, or HTTPS_PROXY / NO_PROXY)' : 'Check the network connection or proxy (http.proxy, or HTTPS_PROXY)';
+  return new ClozeError('network', `Cannot reach the Hugging Face Hub at ${o.endpoint}${via} (${why}). ${check}, or set HF_HUB_OFFLINE=1 to use only models already in the cache.`, errorText(e));
 }
 
 function statusError(status: number, repoId: string, what: string, token: string | undefined): ClozeError {
@@ -123,13 +134,13 @@ function abortedError(e: unknown, signal: AbortSignal | undefined): ClozeError |
   return undefined;
 }
 
-async function getRepoInfo(repoId: string, revision: string, o: DownloadOptions): Promise<RepoInfo> {
+async function getRepoInfo(repoId: string, revision: string, o: Net): Promise<RepoInfo> {
   const url = `${o.endpoint}/api/models/${repoId}/revision/${encodeURIComponent(revision)}?blobs=true`;
   let res: Response;
   try {
-    res = await fetch(url, { headers: authHeaders(o.token), signal: o.signal });
+    res = await o.net.fetch(url, { headers: authHeaders(o.token), signal: o.signal });
   } catch (e) {
-    throw abortedError(e, o.signal) ?? networkError(o.endpoint, e);
+    throw abortedError(e, o.signal) ?? networkError(o, e);
   }
   if (!res.ok) throw statusError(res.status, repoId, revision === 'main' ? 'the model' : `revision ${revision}`, o.token);
   let body: unknown;
@@ -149,15 +160,15 @@ const resolveUrl = (o: DownloadOptions, repoId: string, sha: string, file: strin
   `${o.endpoint}/${repoId}/resolve/${sha}/${file.split('/').map(encodeURIComponent).join('/')}`;
 
 /** Size and blob id from the API listing, else from the resolve URL's headers (X-Linked-ETag / ETag, X-Linked-Size). */
-async function fileMeta(repoId: string, sha: string, s: Sibling, o: DownloadOptions): Promise<FileMeta> {
+async function fileMeta(repoId: string, sha: string, s: Sibling, o: Net): Promise<FileMeta> {
   const lfs = s.lfs;
   if (lfs?.sha256 && typeof lfs.size === 'number') return { file: s.rfilename, etag: lfs.sha256, size: lfs.size };
   if (s.blobId && typeof s.size === 'number') return { file: s.rfilename, etag: s.blobId, size: s.size };
   let res: Response;
   try {
-    res = await fetch(resolveUrl(o, repoId, sha, s.rfilename), { method: 'HEAD', redirect: 'manual', headers: authHeaders(o.token, { 'accept-encoding': 'identity' }), signal: o.signal });
+    res = await o.net.fetch(resolveUrl(o, repoId, sha, s.rfilename), { method: 'HEAD', redirect: 'manual', headers: authHeaders(o.token, { 'accept-encoding': 'identity' }), signal: o.signal });
   } catch (e) {
-    throw abortedError(e, o.signal) ?? networkError(o.endpoint, e);
+    throw abortedError(e, o.signal) ?? networkError(o, e);
   }
   if (res.status >= 400) throw statusError(res.status, repoId, `file ${s.rfilename}`, o.token);
   const etag = (res.headers.get('x-linked-etag') ?? res.headers.get('etag') ?? '').replace(/^W\//, '').replace(/"/g, '');
@@ -238,7 +249,7 @@ class Meter {
  * Fetches one file into blobs/<etag> through blobs/<etag>.incomplete, resuming that partial file with a Range request;
  * the content must match the size and hash, else the partial file is discarded and the error says so.
  */
-async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMeta, o: DownloadOptions, meter: Meter): Promise<void> {
+async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMeta, o: Net, meter: Meter): Promise<void> {
   const partial = `${blob}.incomplete`;
   let have = (await sizeOf(partial)) ?? 0;
   if (have > meta.size) {
@@ -247,9 +258,9 @@ async function fetchBlob(repoId: string, url: string, blob: string, meta: FileMe
   }
   let res: Response;
   try {
-    res = await fetch(url, { headers: authHeaders(o.token, { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) }), signal: o.signal });
+    res = await o.net.fetch(url, { headers: authHeaders(o.token, { 'accept-encoding': 'identity', ...(have > 0 ? { range: `bytes=${have}-` } : {}) }), signal: o.signal });
   } catch (e) {
-    throw abortedError(e, o.signal) ?? networkError(o.endpoint, e);
+    throw abortedError(e, o.signal) ?? networkError(o, e);
   }
   if (res.status === 416) {
     await res.body?.cancel();
@@ -327,64 +338,109 @@ export async function downloadModel(repoId: string, opts: DownloadOptions): Prom
   };
   if (opts.offline) return fromCache(undefined);
 
-  let info: RepoInfo;
+  const o: Net = { ...opts, net: new HubConnection(opts.proxy) };
+  const via = o.net.proxyFor(opts.endpoint);
+  if (via) opts.log?.(`Reaching ${opts.endpoint} through the proxy ${via}`);
   try {
-    info = await getRepoInfo(repoId, revision, opts);
-  } catch (e) {
-    if (e instanceof ClozeError && e.code === 'network') return fromCache(e);
-    throw e;
-  }
-  const files = chooseFiles(repoId, info.siblings.map((s) => s.rfilename), opts.weights);
-  const metas: FileMeta[] = [];
-  for (const f of files) metas.push(await fileMeta(repoId, info.sha, info.siblings.find((s) => s.rfilename === f)!, opts));
+    let info: RepoInfo;
+    try {
+      info = await getRepoInfo(repoId, revision, o);
+    } catch (e) {
+      if (e instanceof ClozeError && e.code === 'network') return await fromCache(e);
+      throw e;
+    }
+    const blobs = path.join(repoDir, 'blobs');
+    try {
+      await fs.mkdir(blobs, { recursive: true });
+    } catch (e) {
+      throw diskError(e, opts.cacheDir, 0) ?? e;
+    }
+    const sibling = (f: string): Sibling => {
+      const s = info.siblings.find((x) => x.rfilename === f);
+      if (!s) throw new ClozeError('download-corrupt', `${repoId}'s file list has no ${f}, which its model.safetensors.index.json names; the repository is incomplete.`);
+      return s;
+    };
+    const files = chooseFiles(repoId, info.siblings.map((s) => s.rfilename), opts.weights);
+    const metas: FileMeta[] = [];
+    for (const f of files) metas.push(await fileMeta(repoId, info.sha, sibling(f), o));
+    // Sharded weights: the index names the shards; it is small, so it is fetched first to learn them.
+    const index = metas.find((m) => m.file === SHARD_INDEX);
+    if (index) {
+      await fetchAll(repoId, info.sha, blobs, [index], new Meter(index.size, 0), o);
+      const shards = shardNames(await fs.readFile(path.join(blobs, index.etag), 'utf8'), repoId);
+      for (const f of shards) {
+        files.push(f);
+        metas.push(await fileMeta(repoId, info.sha, sibling(f), o));
+      }
+    }
 
-  const blobs = path.join(repoDir, 'blobs');
-  const snapshot = path.join(repoDir, 'snapshots', info.sha);
-  try {
-    await fs.mkdir(blobs, { recursive: true });
-  } catch (e) {
-    throw diskError(e, opts.cacheDir, 0) ?? e;
+    // Which blobs are missing or damaged; what remains to fetch must fit on the disk.
+    const todo: FileMeta[] = [];
+    let total = 0;
+    for (const m of metas) {
+      total += m.size;
+      const blob = path.join(blobs, m.etag);
+      if (await verifiedBlob(blob, m)) continue;
+      if ((await sizeOf(blob)) !== undefined) {
+        opts.log?.(`${m.file}: the cached blob is damaged (size or checksum); fetching it again`);
+        await fs.rm(blob, { force: true });
+      }
+      todo.push(m);
+    }
+    const need = todo.reduce((a, m) => a + m.size, 0);
+    try {
+      const st = await fs.statfs(blobs);
+      if (st.bavail * st.bsize < need) throw Object.assign(new Error('ENOSPC: not enough free space'), { code: 'ENOSPC' });
+    } catch (e) {
+      const d = diskError(e, opts.cacheDir, need);
+      if (d && (e as NodeJS.ErrnoException).code === 'ENOSPC') throw d;
+    }
+
+    const meter = new Meter(total, total - need, opts.onProgress);
+    await fetchAll(repoId, info.sha, blobs, todo, meter, o);
+    // The index last: a snapshot that shows it has all its shards.
+    const snapshot = path.join(repoDir, 'snapshots', info.sha);
+    for (const m of [...metas.filter((x) => x !== index), ...(index ? [index] : [])]) await linkIntoSnapshot(path.join(blobs, m.etag), path.join(snapshot, ...m.file.split('/')));
+    if (revision !== info.sha) await writeAtomic(path.join(repoDir, 'refs', ...revision.split('/')), info.sha);
+    return { repoId, revision, sha: info.sha, dir: snapshot, files, downloadedBytes: meter.bytesReceived, fromCache: false };
+  } finally {
+    await o.net.close();
   }
-  // Which blobs are missing or damaged; what remains to fetch must fit on the disk.
-  const todo: FileMeta[] = [];
-  let total = 0;
-  for (const m of metas) {
-    total += m.size;
+}
+
+/** Fetches each file's blob, resuming after a broken connection up to `retries` times. */
+async function fetchAll(repoId: string, sha: string, blobs: string, todo: readonly FileMeta[], meter: Meter, o: Net): Promise<void> {
+  for (const m of todo) {
     const blob = path.join(blobs, m.etag);
     if (await verifiedBlob(blob, m)) continue;
-    if ((await sizeOf(blob)) !== undefined) {
-      opts.log?.(`${m.file}: the cached blob is damaged (size or checksum); fetching it again`);
-      await fs.rm(blob, { force: true });
-    }
-    todo.push(m);
-  }
-  const need = todo.reduce((a, m) => a + m.size, 0);
-  try {
-    const st = await fs.statfs(blobs);
-    if (st.bavail * st.bsize < need) throw Object.assign(new Error('ENOSPC: not enough free space'), { code: 'ENOSPC' });
-  } catch (e) {
-    const d = diskError(e, opts.cacheDir, need);
-    if (d && (e as NodeJS.ErrnoException).code === 'ENOSPC') throw d;
-  }
-
-  const meter = new Meter(total, total - need, opts.onProgress);
-  for (const m of todo) {
-    const url = resolveUrl(opts, repoId, info.sha, m.file);
+    const url = resolveUrl(o, repoId, sha, m.file);
     meter.beginFile();
     for (let attempt = 0; ; attempt++) {
       try {
-        await fetchBlob(repoId, url, path.join(blobs, m.etag), m, opts, meter);
+        await fetchBlob(repoId, url, blob, m, o, meter);
         break;
       } catch (e) {
-        const retry = e instanceof ClozeError && e.code === 'network' && /broke off|ended after/.test(e.userMessage) && attempt < (opts.retries ?? 3);
-        if (!retry) throw e instanceof ClozeError ? e : diskError(e, opts.cacheDir, m.size) ?? e;
-        opts.log?.(`${m.file}: ${(e as ClozeError).userMessage} Resuming…`);
+        const retry = e instanceof ClozeError && e.code === 'network' && /broke off|ended after/.test(e.userMessage) && attempt < (o.retries ?? 3);
+        if (!retry) throw e instanceof ClozeError ? e : diskError(e, o.cacheDir, m.size) ?? e;
+        o.log?.(`${m.file}: ${(e as ClozeError).userMessage} Resuming…`);
       }
     }
   }
-  for (const m of metas) await linkIntoSnapshot(path.join(blobs, m.etag), path.join(snapshot, ...m.file.split('/')));
-  if (revision !== info.sha) await writeAtomic(path.join(repoDir, 'refs', ...revision.split('/')), info.sha);
-  return { repoId, revision, sha: info.sha, dir: snapshot, files, downloadedBytes: meter.bytesReceived, fromCache: false };
+}
+
+/** The shard files a model.safetensors.index.json names (its weight_map values), in order. */
+export function shardNames(indexJson: string, repoId: string): string[] {
+  let map: unknown;
+  try {
+    map = (JSON.parse(indexJson) as { weight_map?: unknown }).weight_map;
+  } catch {
+    map = undefined;
+  }
+  const names = map && typeof map === 'object' ? [...new Set(Object.values(map as Record<string, unknown>))] : [];
+  if (!names.length || !names.every((n): n is string => typeof n === 'string' && /^[\w.-]+\.safetensors$/.test(n))) {
+    throw new ClozeError('model-corrupt', `${repoId}'s ${SHARD_INDEX} has no usable weight_map (shard file names); the repository is damaged.`);
+  }
+  return (names as string[]).sort();
 }
 
 async function listFiles(dir: string, prefix = ''): Promise<string[]> {

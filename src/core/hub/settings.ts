@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { ProxySettings } from './network';
 
 export interface HubSettings {
   /** HF_ENDPOINT, default https://huggingface.co (no trailing slash). */
@@ -12,6 +13,8 @@ export interface HubSettings {
   readonly cacheDir: string;
   /** HF_HUB_OFFLINE=1: never touch the network, use only the cache. */
   readonly offline: boolean;
+  /** The editor's proxy settings (HTTPS_PROXY / HTTP_PROXY / NO_PROXY apply without them). */
+  readonly proxy?: ProxySettings;
 }
 
 const truthy = (v: string | undefined) => v !== undefined && ['1', 'true', 'yes', 'on'].includes(v.trim().toLowerCase());
