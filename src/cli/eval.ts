@@ -5,7 +5,7 @@ import { ClozeError } from '../core/errors';
 import { MaskingCollator, defaultMaxMasked } from '../train/collator';
 import { collectCorpus } from '../train/corpus';
 import { EVAL_SEED, MaskedLmMetrics, scoreLogitRows } from '../train/metrics';
-import { loadTrainTokenizer, packDocuments } from '../train/packer';
+import { packDocuments } from '../train/packer';
 import { Rng } from '../train/rng';
 import { IGNORE_LABEL } from '../train/batch';
 
@@ -71,7 +71,7 @@ export async function run(argv: string[]): Promise<number> {
   if (corpus.files.length === 0) throw new ClozeError('document-skipped', `No text files to evaluate in ${positionals.join(', ')}.`);
   const engine = await Engine.load(values.model, { devices: ['cpu'], threads });
   try {
-    const tok = await loadTrainTokenizer(engine.files.dir);
+    const tok = engine.tokenizer.framing();
     const seq = int('seq', values.seq, 8) ?? Math.min(128, engine.info.maxTokens);
     if (seq > engine.info.maxTokens) throw new ClozeError('inference', `--seq ${seq} is longer than the model's ${engine.info.maxTokens} positions.`);
     if (seq < 8) throw new ClozeError('inference', `${engine.info.name} allows only ${seq} tokens per sequence (max_position_embeddings / model_max_length in its config files); evaluation needs at least 8. The config files are probably damaged.`);

@@ -1,7 +1,8 @@
 // Reads and validates a model folder in Hugging Face layout, so any fill-mask ONNX export drops in.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ClozeError, errorText } from './errors';
+import { ClozeError } from './errors';
+import { readJsonObject } from './jsonFile';
 import { checkReadable, isFile as exists, pathExists, readCappedText, type FileKind } from './paths';
 import { resolveModelDir } from './modelPointer';
 import { choosePrecision, type Precision } from './precision';
@@ -38,34 +39,45 @@ export interface ModelFiles {
 const ONNX_CANDIDATES = ['onnx/model_masked.onnx', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
 
 /** Caps on what the loaders read: far above any real file of the kind, far below what hurts the service. */
-const JSON_CONFIG_BYTES = 4 * 1024 * 1024;
 export const TOKENIZER_JSON: FileKind = { what: 'tokenizer.json', maxBytes: 256 * 1024 * 1024 };
 const ONNX_BYTES = 8 * 1024 * 1024 * 1024;
 
-async function readJson(file: string, required: boolean): Promise<Record<string, unknown> | undefined> {
-  if (!required && !(await pathExists(file))) return undefined;
-  if (required && !(await pathExists(file))) {
-    throw new ClozeError('model-corrupt', `The model folder has no ${path.basename(file)}. A Hugging Face model folder needs config.json, tokenizer.json and model.onnx (or onnx/model.onnx).`);
-  }
-  const text = await readCappedText(file, { what: path.basename(file), maxBytes: JSON_CONFIG_BYTES }, 'model-corrupt');
-  try {
-    const v: unknown = JSON.parse(text);
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
-    return v as Record<string, unknown>;
-  } catch (e) {
-    throw new ClozeError('model-corrupt', `${path.basename(file)} in the model folder is not valid JSON; the download or export may be incomplete. Re-export or re-download the model.`, `${file}: ${errorText(e)}`);
-  }
+/** A JSON file of the model folder; a damaged one is `model-corrupt` (the download or export is incomplete). */
+function readFolderJson(file: string): Promise<Record<string, unknown> | undefined> {
+  return readJsonObject(file, {
+    code: 'model-corrupt',
+    invalid: `${path.basename(file)} in the model folder is not valid JSON; the download or export may be incomplete. Re-export or re-download the model.`,
+  });
 }
 
-
 /** Token strings may be written as "x" or as an AddedToken object {content: "x", …}. */
-function tokenString(v: unknown): string | undefined {
+export function tokenString(v: unknown): string | undefined {
   if (typeof v === 'string') return v;
   if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
   return undefined;
 }
 
 const SPECIAL_KEYS = ['mask_token', 'cls_token', 'sep_token', 'pad_token', 'unk_token', 'bos_token', 'eos_token'];
+
+/** What tokenizer_config.json and special_tokens_map.json say about a folder's tokenizer. */
+export interface TokenizerConfig {
+  /** tokenizer_config.json as read ({} when absent). */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Special-token strings by key (mask_token, cls_token, …): tokenizer_config.json first, then special_tokens_map.json. */
+  readonly specialTokens: Readonly<Record<string, string>>;
+}
+
+/** Reads the special tokens of the (resolved) folder `abs` as Hugging Face does. */
+export async function readTokenizerConfig(abs: string, read: (file: string) => Promise<Record<string, unknown> | undefined> = readFolderJson): Promise<TokenizerConfig> {
+  const config = (await read(path.join(abs, 'tokenizer_config.json'))) ?? {};
+  const specialMap = (await read(path.join(abs, 'special_tokens_map.json'))) ?? {};
+  const specialTokens: Record<string, string> = {};
+  for (const k of SPECIAL_KEYS) {
+    const v = tokenString(config[k]) ?? tokenString(specialMap[k]);
+    if (v !== undefined) specialTokens[k] = v;
+  }
+  return { config, specialTokens };
+}
 
 /** Start, mask and end: the smallest window that can hold a fill. */
 const MIN_TOKENS = 3;
@@ -92,7 +104,11 @@ export async function readModelFolder(dir: string, opts: { readonly precision?: 
   if (!st.isDirectory()) {
     throw new ClozeError('model-missing', `${abs} is a file, not a model folder. Select the folder that contains config.json, tokenizer.json and model.onnx.`);
   }
-  const config = (await readJson(path.join(abs, 'config.json'), true)) as HFConfig;
+  const configFile = path.join(abs, 'config.json');
+  if (!(await pathExists(configFile))) {
+    throw new ClozeError('model-corrupt', 'The model folder has no config.json. A Hugging Face model folder needs config.json, tokenizer.json and model.onnx (or onnx/model.onnx).');
+  }
+  const config = (await readFolderJson(configFile)) as HFConfig;
   const tokenizerPath = path.join(abs, 'tokenizer.json');
   if (!(await pathExists(tokenizerPath))) {
     throw new ClozeError('model-corrupt', `The model folder ${abs} has no tokenizer.json. Cloze needs the fast-tokenizer file that Hugging Face exports (tokenizer.save_pretrained writes it).`);
@@ -112,13 +128,7 @@ export async function readModelFolder(dir: string, opts: { readonly precision?: 
   await checkReadable(tokenizerPath, TOKENIZER_JSON, 'model-corrupt');
   await checkReadable(onnxPath, { what: path.relative(abs, onnxPath), maxBytes: ONNX_BYTES }, 'model-corrupt');
 
-  const tokCfg = (await readJson(path.join(abs, 'tokenizer_config.json'), false)) ?? {};
-  const specialMap = (await readJson(path.join(abs, 'special_tokens_map.json'), false)) ?? {};
-  const specialTokens: Record<string, string> = {};
-  for (const k of SPECIAL_KEYS) {
-    const v = tokenString(tokCfg[k]) ?? tokenString(specialMap[k]);
-    if (v !== undefined) specialTokens[k] = v;
-  }
+  const { config: tokCfg, specialTokens } = await readTokenizerConfig(abs);
   const maskToken = specialTokens.mask_token;
   if (!maskToken) {
     throw new ClozeError('no-mask-token', `The tokenizer of ${path.basename(abs)} defines no mask token (mask_token in tokenizer_config.json or special_tokens_map.json), so it is not a fill-mask model. Choose a masked language model such as a BERT or RoBERTa export.`);

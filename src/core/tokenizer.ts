@@ -1,9 +1,105 @@
 // Wraps the Hugging Face `tokenizers` binding with what fill-mask needs: ids, special ids, and words for display.
-import { readFileSync } from 'node:fs';
+import { readFileSync, promises as fs } from 'node:fs';
+import path from 'node:path';
 import { Tokenizer } from 'tokenizers';
 import { BYTE_FALLBACK, isByteFragment } from './byteLevel';
 import { ClozeError, errorText } from './errors';
-import type { ModelFiles } from './modelFolder';
+import { readJsonObject } from './jsonFile';
+import { readTokenizerConfig, type ModelFiles } from './modelFolder';
+import { resolveModelDir } from './modelPointer';
+
+/**
+ * A tokenizer with the ids that framing rows, padding and masking need: what training, evaluation and the int8 check
+ * read from a folder that holds tokenizer.json (a whole model folder, or a tokenizer alone).
+ */
+export interface FramingTokenizer {
+  /** The binding's tokenizer, with the file's own truncation and padding off (rows are framed by the caller). */
+  readonly tokenizer: Tokenizer;
+  /** Folder holding tokenizer.json and its companion files (copied into exported models). */
+  readonly dir: string;
+  readonly clsId: number;
+  readonly sepId: number;
+  readonly padId: number;
+  readonly maskId: number;
+  /** Every special/added-special id: never masked, never a random replacement, never a target. */
+  readonly specialIds: readonly number[];
+  readonly vocabSize: number;
+  /** 'bert' for WordPiece-style framing ([CLS] … [SEP]), 'roberta' for <s> … </s>. */
+  readonly family: 'bert' | 'roberta';
+}
+
+/** The parts of tokenizer.json this file reads. */
+interface TokenizerJson {
+  added_tokens?: { id: number; content: string; special?: boolean }[];
+  model?: { type?: string; continuing_subword_prefix?: string };
+  decoder?: { type?: string; decoders?: { type?: string }[] } | null;
+  post_processor?: { type?: string; cls?: [string, number]; sep?: [string, number] } | null;
+}
+
+/**
+ * Resolves the framing, padding and mask ids from the named special tokens (tokenizer_config.json /
+ * special_tokens_map.json, as Hugging Face does), falling back to the post-processor's own CLS/SEP and the family's
+ * conventional spellings.
+ */
+function framing(tokenizer: Tokenizer, json: TokenizerJson, named: Readonly<Record<string, string>>, dir: string): FramingTokenizer {
+  // Rows are framed here: the file's own truncation or padding would cut documents short.
+  tokenizer.disableTruncation();
+  tokenizer.disablePadding();
+  const post = json.post_processor ?? {};
+  const family: 'bert' | 'roberta' = post.type === 'RobertaProcessing' || named.cls_token === '<s>' ? 'roberta' : 'bert';
+  const conventional = family === 'roberta'
+    ? { cls: '<s>', sep: '</s>', pad: '<pad>', mask: '<mask>' }
+    : { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', mask: '[MASK]' };
+  const idOf = (...names: (string | undefined)[]): number | undefined => {
+    for (const n of names) {
+      if (n === undefined) continue;
+      const id = tokenizer.tokenToId(n);
+      if (id !== null && id !== undefined) return id;
+    }
+    return undefined;
+  };
+  const clsId = idOf(named.cls_token, named.bos_token, post.cls?.[0], conventional.cls);
+  const sepId = idOf(named.sep_token, named.eos_token, post.sep?.[0], conventional.sep);
+  const padId = idOf(named.pad_token, conventional.pad);
+  const maskId = idOf(named.mask_token, conventional.mask);
+  if (clsId === undefined || sepId === undefined || padId === undefined || maskId === undefined) {
+    const missing = [clsId === undefined && 'cls', sepId === undefined && 'sep', padId === undefined && 'pad', maskId === undefined && 'mask'].filter(Boolean).join(', ');
+    throw new ClozeError('tokenizer', `The tokenizer in ${dir} lacks the ${missing} token(s) masked-LM training needs. Use the tokenizer of a BERT- or RoBERTa-style fill-mask model.`);
+  }
+  const special = new Set<number>([clsId, sepId, padId, maskId]);
+  for (const t of json.added_tokens ?? []) if (t.special) special.add(t.id);
+  for (const k of ['unk_token', 'bos_token', 'eos_token']) {
+    const id = idOf(named[k]);
+    if (id !== undefined) special.add(id);
+  }
+  return {
+    tokenizer,
+    dir,
+    clsId,
+    sepId,
+    padId,
+    maskId,
+    specialIds: [...special].sort((a, b) => a - b),
+    vocabSize: tokenizer.getVocabSize(true),
+    family,
+  };
+}
+
+/** Loads `dir/tokenizer.json` (following a trained model's version pointer) with its framing ids. */
+export async function loadFramingTokenizer(dir: string): Promise<FramingTokenizer> {
+  const abs = await resolveModelDir(dir);
+  const file = path.join(abs, 'tokenizer.json');
+  let tokenizer: Tokenizer;
+  let json: TokenizerJson;
+  try {
+    json = JSON.parse(await fs.readFile(file, 'utf8')) as TokenizerJson;
+    tokenizer = Tokenizer.fromFile(file);
+  } catch (e) {
+    throw new ClozeError('tokenizer', `No usable tokenizer.json in ${abs}. Point --tokenizer (or --from) at a Hugging Face model folder that has one.`, errorText(e));
+  }
+  const { specialTokens } = await readTokenizerConfig(abs, (f) => readJsonObject(f, { code: 'tokenizer', invalid: `${f} is not valid JSON; fix or remove it.` }));
+  return framing(tokenizer, json, specialTokens, abs);
+}
 
 /** How a vocabulary piece reads as text. `attach` means it continues the previous word (WordPiece `##x`, BPE without `Ġ`). */
 export interface PieceText {
@@ -29,11 +125,13 @@ export class MaskTokenizer {
     readonly vocabSize: number,
     private readonly style: Style,
     private readonly wordpiecePrefix: string,
+    private readonly json: TokenizerJson,
+    private readonly files: ModelFiles,
   ) {}
 
   static load(files: ModelFiles): MaskTokenizer {
     let tok: Tokenizer;
-    let json: { added_tokens?: { id: number; content: string; special?: boolean }[]; model?: { type?: string; continuing_subword_prefix?: string }; decoder?: { type?: string; decoders?: { type?: string }[] } | null };
+    let json: TokenizerJson;
     try {
       json = JSON.parse(readFileSync(files.tokenizerPath, 'utf8'));
       tok = Tokenizer.fromFile(files.tokenizerPath);
@@ -75,7 +173,17 @@ export class MaskTokenizer {
       if (blankPiece.test(piece)) blank.add(i);
       else if (style === 'bytelevel' ? isByteFragment(piece) : BYTE_FALLBACK.test(piece)) fragments.add(i);
     }
-    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, blank, fragments, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##');
+    return new MaskTokenizer(tok, maskId, clsId, sepId, padId, special, blank, fragments, tok.getVocabSize(true), style, json.model?.continuing_subword_prefix ?? '##',
+      // Only what framing() reads: the whole parsed file (the vocabulary) need not stay in memory.
+      { added_tokens: json.added_tokens, post_processor: json.post_processor }, files);
+  }
+
+  /**
+   * The same tokenizer with training's framing ids (which resolve a few tokens differently from fill's), for
+   * evaluating the model this tokenizer belongs to without reading its files again.
+   */
+  framing(): FramingTokenizer {
+    return framing(this.tok, this.json, this.files.specialTokens, path.dirname(this.files.tokenizerPath));
   }
 
   /** Token ids of `text` without special tokens around it. */

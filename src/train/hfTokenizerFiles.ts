@@ -3,6 +3,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
+import { tokenString } from '../core/modelFolder';
 import { isFile } from '../core/paths';
 
 export interface SpecialTokens {
@@ -18,12 +19,6 @@ export function defaultSpecialTokens(modelType: 'bert' | 'roberta'): SpecialToke
   return modelType === 'roberta'
     ? { cls: '<s>', sep: '</s>', pad: '<pad>', unk: '<unk>', mask: '<mask>' }
     : { cls: '[CLS]', sep: '[SEP]', pad: '[PAD]', unk: '[UNK]', mask: '[MASK]' };
-}
-
-function tokenString(v: unknown): string | undefined {
-  if (typeof v === 'string') return v;
-  if (v && typeof v === 'object' && typeof (v as { content?: unknown }).content === 'string') return (v as { content: string }).content;
-  return undefined;
 }
 
 /** The special tokens named in tokenizer_config.json / special_tokens_map.json, defaults for the rest. */

@@ -4,7 +4,7 @@ import { ClozeError } from '../core/errors';
 import { IGNORE_LABEL } from './batch';
 import { MaskingCollator, defaultMaxMasked } from './collator';
 import { EVAL_SEED } from './metrics';
-import { loadTrainTokenizer, packDocuments } from './packer';
+import { packDocuments } from './packer';
 import { Rng } from './rng';
 
 export interface AgreementResult {
@@ -36,7 +36,7 @@ function argmax(data: Float32Array, offset: number, vocab: number): number {
  * both engines on the same rows, one row per run.
  */
 export async function measureAgreement(fp32: Engine, int8: Engine, texts: readonly string[], opts: AgreementOptions = {}): Promise<AgreementResult> {
-  const tok = await loadTrainTokenizer(fp32.files.dir);
+  const tok = fp32.tokenizer.framing();
   const seq = Math.min(opts.seq ?? 128, fp32.info.maxTokens);
   const data = await packDocuments(tok, texts, seq);
   const collator = new MaskingCollator({ batch: 1, seq, maxMasked: defaultMaxMasked(1, seq), vocabSize: tok.vocabSize, maskTokenId: tok.maskId, specialIds: tok.specialIds });

@@ -14,7 +14,8 @@ import { cleanStaleExports, publishModel } from './exportPointer';
 import { importModel } from './import';
 import { EVAL_SEED, MaskedLmMetrics, type EvalResult } from './metrics';
 import { initParams, validateConfig, type BertConfig, type Params } from './model';
-import { loadTrainTokenizer, packDocuments, type PackedSequences, type TrainTokenizer } from './packer';
+import { loadFramingTokenizer, type FramingTokenizer } from '../core/tokenizer';
+import { packDocuments, type PackedSequences } from './packer';
 import { Rng } from './rng';
 import { learningRate } from './schedule';
 import { splitFiles } from './split';
@@ -193,7 +194,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   let plan: TrainPlan;
   let cursor: DataCursor | undefined;
   let maskRng: Rng;
-  let tok: TrainTokenizer;
+  let tok: FramingTokenizer;
   let before: EvalResult | undefined;
   let totalKnown: boolean;
   if (opts.resume) {
@@ -209,7 +210,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     cursor = ck.cursor;
     maskRng = Rng.fromState(ck.rng);
     before = ck.extra?.before as EvalResult | undefined;
-    tok = await loadTrainTokenizer(plan.tokenizerDir);
+    tok = await loadFramingTokenizer(plan.tokenizerDir);
     totalKnown = true;
     log(`resuming ${outDir} at step ${ck.step} of ${plan.totalSteps}`);
   } else {
@@ -222,7 +223,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
       tokDir = await trainRunTokenizer(opts, outDir, log);
     }
     if (!tokDir) throw new ClozeError('training', 'Training needs a tokenizer: pass --from MODEL to continue a model, or --tokenizer DIR (a model folder with tokenizer.json) to train a new one from scratch.');
-    tok = await loadTrainTokenizer(tokDir);
+    tok = await loadFramingTokenizer(tokDir);
     ({ cfg, params, plan } = await freshRun(opts, tok));
     opt = createOptimizerState(cfg);
     totalKnown = plan.totalSteps > 0;
@@ -382,7 +383,7 @@ async function trainRunTokenizer(opts: TrainOptions, outDir: string, log: (m: st
 }
 
 /** The model and plan of a new run: imported from `from`, or a fresh random model for the tokenizer. */
-async function freshRun(opts: TrainOptions, tok: TrainTokenizer): Promise<{ cfg: BertConfig; params: Params; plan: TrainPlan }> {
+async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cfg: BertConfig; params: Params; plan: TrainPlan }> {
   const seed = opts.seed ?? 1;
   let cfg: BertConfig;
   let params: Params;
@@ -445,7 +446,7 @@ export async function gatherCorpus(inputs: readonly string[], exclude?: readonly
 }
 
 /** Collects, splits and packs the corpus of a plan, and fingerprints the training rows. */
-async function prepareData(plan: TrainPlan, tok: TrainTokenizer, log: (m: string) => void): Promise<Data> {
+async function prepareData(plan: TrainPlan, tok: FramingTokenizer, log: (m: string) => void): Promise<Data> {
   const corpus = await gatherCorpus(plan.inputs, plan.exclude, plan.only, plan.maxCorpusBytes);
   if (corpus.files.length === 0) {
     const why = corpus.skipped.slice(0, 5).map((s) => `${s.path}: ${s.reason}`).join('; ');
@@ -491,7 +492,7 @@ function cfgMaxSeq(cfg: BertConfig): number {
 }
 
 /** A new model shaped for the tokenizer: BERT or RoBERTa conventions follow the tokenizer's framing. */
-export function scratchConfig(tok: TrainTokenizer, seq: number, size: ScratchSize): BertConfig {
+export function scratchConfig(tok: FramingTokenizer, seq: number, size: ScratchSize): BertConfig {
   const roberta = tok.family === 'roberta';
   const positionOffset = roberta ? tok.padId + 1 : 0;
   const cfg: BertConfig = {

@@ -8,7 +8,8 @@ import { Engine } from '../../src/core/engine';
 import type { ModelHost } from '../../src/server/modelHost';
 import { TrainingHost } from '../../src/server/training';
 import { collectCorpus, WORKSPACE_CORPUS_BYTES } from '../../src/train/corpus';
-import { loadTrainTokenizer, packDocuments } from '../../src/train/packer';
+import { loadFramingTokenizer } from '../../src/core/tokenizer';
+import { packDocuments } from '../../src/train/packer';
 import { isSecretPath, redactSecrets } from '../../src/train/secrets';
 import { splitFiles } from '../../src/train/split';
 import { gatherCorpus } from '../../src/train/trainer';
@@ -153,7 +154,7 @@ describe('held-out split by size', () => {
       { rel: 'docs/handbook-0.md', text: handbook, bytes: Buffer.byteLength(handbook) },
       ...Array.from({ length: 60 }, (_, i) => ({ rel: `src/handler${i}.ts`, text: code(i), bytes: Buffer.byteLength(code(i)) })),
     ];
-    const tok = await loadTrainTokenizer(fixture('bert-tiny-wordpiece'));
+    const tok = await loadFramingTokenizer(fixture('bert-tiny-wordpiece'));
     const tokens = async (fs: readonly { text: string }[]): Promise<number> => (await packDocuments(tok, fs.map((f) => f.text), 64)).tokens;
     const total = await tokens(files);
     const s = splitFiles(files, { heldOutFraction: 0.1 });

@@ -4,7 +4,8 @@ import path from 'node:path';
 import { IGNORE_LABEL } from '../../src/train/batch';
 import { MaskingCollator, defaultMaxMasked } from '../../src/train/collator';
 import { collectCorpus } from '../../src/train/corpus';
-import { loadTrainTokenizer, packDocuments, type PackedSequences, type TrainTokenizer } from '../../src/train/packer';
+import { loadFramingTokenizer, type FramingTokenizer } from '../../src/core/tokenizer';
+import { packDocuments, type PackedSequences } from '../../src/train/packer';
 import { Rng } from '../../src/train/rng';
 import { FIXTURES, fixture, repoRoot } from '../paths';
 
@@ -12,13 +13,13 @@ const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
 
 for (const name of FIXTURES) {
   describe(`packing and masking: ${name}`, () => {
-    let tok: TrainTokenizer;
+    let tok: FramingTokenizer;
     let texts: string[];
     let packed: PackedSequences;
     const SEQ = 64;
 
     before(async () => {
-      tok = await loadTrainTokenizer(fixture(name));
+      tok = await loadFramingTokenizer(fixture(name));
       texts = (await collectCorpus([sourceDir])).files.map((f) => f.text);
       packed = await packDocuments(tok, texts, SEQ);
     });

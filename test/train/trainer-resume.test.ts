@@ -7,7 +7,8 @@ import { resolveModelDir } from '../../src/core/modelPointer';
 import { loadCheckpoint, saveCheckpoint, type TrainingCheckpoint } from '../../src/train/checkpoint';
 import { BatchStream, MaskingCollator, defaultMaxMasked } from '../../src/train/collator';
 import { collectCorpus } from '../../src/train/corpus';
-import { loadTrainTokenizer, packDocuments } from '../../src/train/packer';
+import { loadFramingTokenizer } from '../../src/core/tokenizer';
+import { packDocuments } from '../../src/train/packer';
 import { Rng } from '../../src/train/rng';
 import { CHECKPOINT_FILE, LOG_FILE, MODEL_DIR, train, type TrainOptions } from '../../src/train/trainer';
 import { fixture, repoRoot } from '../paths';
@@ -30,7 +31,7 @@ describe('exact resume', function () {
   after(() => rmSync(tmp, { recursive: true, force: true }));
 
   it('continues the batch stream exactly from a checkpoint’s data cursor and RNG', async () => {
-    const tok = await loadTrainTokenizer(fixture('bert-tiny-wordpiece'));
+    const tok = await loadFramingTokenizer(fixture('bert-tiny-wordpiece'));
     const data = await packDocuments(tok, (await collectCorpus([path.join(sourceDir, 'semver')])).files.map((f) => f.text), 64);
     const collator = new MaskingCollator({ batch: 8, seq: 64, maxMasked: defaultMaxMasked(8, 64), vocabSize: tok.vocabSize, maskTokenId: tok.maskId, specialIds: tok.specialIds });
     const stream = new BatchStream(data, collator, 8, 77, Rng.fromSeed(5));
