@@ -8,6 +8,7 @@ import { locateModel } from './modelSource';
 import type { Precision } from './precision';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
+import { scoreWords, wholeWords, type WholeWordFill } from './wholeWord';
 import { buildWindow } from './window';
 
 export interface Candidate {
@@ -22,7 +23,13 @@ export interface Candidate {
   readonly insert: string;
   /** The edit also removes the whitespace right before the mask: the piece glues onto the previous word. */
   readonly joinLeft: boolean;
+  /**
+   * Probability: of the piece under the model for a one-piece fill; for whole-word fills (`maxPieces` > 1), the
+   * candidate's share of the candidates returned (see wholeWord.ts for how words of different lengths are compared).
+   */
   readonly score: number;
+  /** Whole-word fills: the vocabulary ids the word is made of (absent for a one-piece fill). */
+  readonly pieces?: readonly number[];
 }
 
 export interface MaskPrediction {
@@ -50,12 +57,23 @@ export interface JointFill {
   readonly alternatives: JointAlternative[];
 }
 
+/** Logits of a batch of rows at chosen positions (Engine.logitsGrid). */
+export interface GridLogits {
+  readonly vocab: number;
+  /** The buffer holding row b (rows of different lengths may come from different runs). */
+  data(b: number): Float32Array;
+  /** Where row b's j-th requested position starts in `data(b)`. */
+  offset(b: number, j: number): number;
+}
+
 export interface FillOptions {
   readonly topK?: number;
   /** Token budget of the context window; capped at the model's limit. */
   readonly contextTokens?: number;
   /** Restrict scoring to these words (the first token of each), like the HF pipeline's `targets`. */
   readonly targets?: readonly string[];
+  /** A mask may stand for up to this many pieces: candidates are whole words (wholeWord.ts); 1 (default) is one piece. */
+  readonly maxPieces?: number;
   /** Checked just before the model runs: a request that went stale while queued is dropped, not computed. */
   readonly isCancelled?: () => boolean;
 }
@@ -82,6 +100,17 @@ export interface LoadOptions {
   readonly log?: (message: string) => void;
   /** Which graph of the folder to run (precision.ts); fp32 when not given. */
   readonly precision?: Precision;
+}
+
+/** Where a word goes at a mask: a space in front when a new word follows a word character; a continuing piece joins left. */
+function placed(text: string, span: MaskSpan, c: Omit<Candidate, 'insert' | 'joinLeft'>): Candidate {
+  const before = text[span.start - 1] ?? '';
+  const startsWord = /^[\p{L}\p{N}_]/u.test(c.text);
+  return {
+    ...c,
+    insert: !c.attach && /[\p{L}\p{N}_]/u.test(before) && startsWord ? ' ' + c.text : c.text,
+    joinLeft: c.attach && /\s/.test(before),
+  };
 }
 
 const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'mask_positions'];
@@ -234,6 +263,39 @@ export class Engine {
     return { data, vocab, offset: (b) => (atMasks ? b : b * S + positions[b]) * vocab };
   }
 
+  /**
+   * One run over rows of any lengths with several positions each: shorter rows are padded on the right with attention
+   * 0 (graphs without an attention_mask input get one run per row length instead). `offset(b, j)` is where the
+   * `vocab` floats of row b's j-th position start.
+   */
+  async logitsGrid(rows: number[][], positions: number[][], isCancelled?: () => boolean): Promise<GridLogits> {
+    const groups = new Map<number, number[]>();
+    const padded = this.intInputs.has('attention_mask');
+    rows.forEach((r, b) => {
+      const key = padded ? 0 : r.length;
+      groups.set(key, [...(groups.get(key) ?? []), b]);
+    });
+    const atMasks = this.intInputs.has('mask_positions');
+    const where: { data: Float32Array; index: number; S: number; P: number }[] = [];
+    let vocab = 0;
+    for (const members of groups.values()) {
+      const S = Math.max(...members.map((b) => rows[b].length));
+      const P = Math.max(...members.map((b) => positions[b].length));
+      const ids = members.map((b) => [...rows[b], ...Array<number>(S - rows[b].length).fill(this.tokenizer.padId)]);
+      const attention = members.map((b) => Array.from({ length: S }, (_, s) => (s < rows[b].length ? 1 : 0)));
+      // Every row asks for P positions (a graph input is a grid): short lists repeat their last one.
+      const pos = members.map((b) => Array.from({ length: P }, (_, j) => positions[b][Math.min(j, positions[b].length - 1)] ?? 0));
+      const out = await this.run(this.feeds(ids, attention, undefined, atMasks ? pos : undefined), isCancelled);
+      vocab = out.dims[out.dims.length - 1];
+      members.forEach((b, index) => (where[b] = { data: out.data, index, S, P }));
+    }
+    return {
+      vocab,
+      data: (b) => where[b].data,
+      offset: (b, j) => (atMasks ? where[b].index * where[b].P + j : where[b].index * where[b].S + positions[b][j]) * vocab,
+    };
+  }
+
   /** Logits at the given positions of one framed sequence, as offsets of `vocab`-float rows. */
   private async logitsAt(ids: number[], positions: number[], isCancelled?: () => boolean): Promise<{ data: Float32Array; vocab: number; row: (i: number) => number }> {
     const atMasks = this.intInputs.has('mask_positions');
@@ -253,35 +315,22 @@ export class Engine {
    * Predictions for the masks in the window around `target`: every one of them, or with `onlyTarget` just the target
    * (the head runs and the vocabulary is ranked only where the caller will look).
    */
-  private async predict(text: string, target: MaskSpan, opts: FillOptions, onlyTarget = false): Promise<MaskPrediction[]> {
+  private async predict(text: string, target: MaskSpan, opts: FillOptions, onlyTarget = false, targetIds?: number[]): Promise<MaskPrediction[]> {
     const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
     const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, target, budget);
     const masks = onlyTarget ? win.masks.filter((m) => m.span.start === target.start) : win.masks;
     const positions = masks.map((m) => m.position);
     const logits = await this.logitsAt(win.ids, positions, opts.isCancelled);
     if (opts.isCancelled?.()) throw new ClozeError('cancelled', 'The request was superseded.');
-    const targetIds = opts.targets ? await this.targetIds(opts.targets) : undefined;
     const k = opts.topK ?? 5;
     const out: MaskPrediction[] = [];
     for (let i = 0; i < masks.length; i++) {
-      const before = text[masks[i].span.start - 1] ?? '';
-      const spaceBefore = /\s/.test(before);
-      const wordBefore = /[\p{L}\p{N}_]/u.test(before);
       const r = rank(logits.data, logits.row(i), logits.vocab, k, this.excluded, targetIds);
       const candidates: Candidate[] = [];
       for (let j = 0; j < r.ids.length; j++) {
         const id = r.ids[j];
         const t = await this.tokenizer.pieceText(id);
-        const startsWord = /^[\p{L}\p{N}_]/u.test(t.text);
-        candidates.push({
-          id,
-          token: this.tokenizer.piece(id),
-          text: t.text,
-          attach: t.attach,
-          insert: !t.attach && wordBefore && startsWord ? ' ' + t.text : t.text,
-          joinLeft: t.attach && spaceBefore,
-          score: r.probs[j],
-        });
+        candidates.push(placed(text, masks[i].span, { id, token: this.tokenizer.piece(id), text: t.text, attach: t.attach, score: r.probs[j] }));
       }
       out.push({ span: masks[i].span, candidates, entropy: r.entropy, windowTokens: win.ids.length, masksInWindow: win.masks.length });
     }
@@ -341,19 +390,34 @@ export class Engine {
     return { spans: chosen.map((m) => m.span), alternatives };
   }
 
-  private async targetIds(targets: readonly string[]): Promise<number[]> {
-    const ids: number[] = [];
+  /**
+   * The pieces each target stands for at this mask. A target written as a vocabulary piece with the vocabulary's own
+   * word marker (`Ġfree`, `##ing`, `▁free`) is that piece, as the HF pipeline's `vocab.get(target)` finds it. Any
+   * other target is a word written in place of the mask: its pieces are the ones the tokenizer gives it there (so
+   * `free` after a space is `Ġfree` in a byte-level vocabulary, not the bare `free` piece the pipeline's vocab.get
+   * would pick). A target the tokenizer merges with the text around it is reported, never replaced.
+   */
+  async targetPieces(text: string, span: MaskSpan, targets: readonly string[]): Promise<{ target: string; ids: number[] }[]> {
+    const out: { target: string; ids: number[] }[] = [];
+    const L = text.slice(Math.max(0, span.start - 48), span.start);
+    const R = text.slice(span.end, span.end + 48);
+    const framed = await this.tokenizer.encodeIds(L + this.files.maskToken + R);
+    const m = framed.indexOf(this.tokenizer.maskId);
     for (const t of targets) {
-      const direct = this.tokenizer.tokenToId(t);
+      const direct = /^(\u0120|\u2581|##)./u.test(t) ? this.tokenizer.tokenToId(t) : undefined;
       if (direct !== undefined) {
-        ids.push(direct);
+        out.push({ target: t, ids: [direct] });
         continue;
       }
-      // As the HF pipeline does: tokenize the target (with a leading space for byte-level vocabularies) and take the first piece.
-      const enc = await this.tokenizer.encodeIds(this.info.modelType.includes('roberta') ? ' ' + t : t);
-      if (enc.length) ids.push(enc[0]);
+      const ids = await this.tokenizer.encodeIds(L + t + R);
+      const tail = framed.length - m - 1;
+      const same = m >= 0 && ids.length > framed.length - 1
+        && framed.slice(0, m).every((id, i) => ids[i] === id)
+        && framed.slice(m + 1).every((id, i) => ids[ids.length - tail + i] === id);
+      if (!same) throw new ClozeError('inference', `The target "${t}" merges with the text around the mask when written there, so it is not one word at the mask; write the vocabulary piece itself (e.g. with its word marker) or change the text.`);
+      out.push({ target: t, ids: ids.slice(m, ids.length - tail) });
     }
-    return ids;
+    return out;
   }
 
   /** The mask pattern for this model: `[MASK]` and its own mask token. */
@@ -373,13 +437,46 @@ export class Engine {
   async fillAt(text: string, offset: number, opts: FillOptions = {}): Promise<MaskPrediction | undefined> {
     const span = this.maskAt(text, offset);
     if (!span) return undefined;
+    if (opts.targets?.length) {
+      const pieces = await this.targetPieces(text, span, opts.targets);
+      if (pieces.every((t) => t.ids.length === 1)) {
+        const preds = await this.predict(text, span, opts, true, pieces.map((t) => t.ids[0]));
+        return preds.find((p) => p.span.start === span.start);
+      }
+      // A target of several pieces: every target is scored as a whole word, the scores shared among the targets.
+      return this.fromWords(text, await scoreWords(this, text, span, pieces.map((t) => t.ids), opts), opts.topK ?? 5);
+    }
+    if ((opts.maxPieces ?? 1) > 1) {
+      return this.fromWords(text, await wholeWords(this, text, span, { maxPieces: opts.maxPieces ?? 1, topK: opts.topK ?? 5, contextTokens: opts.contextTokens, isCancelled: opts.isCancelled }), opts.topK ?? 5);
+    }
     const preds = await this.predict(text, span, opts, true);
     return preds.find((p) => p.span.start === span.start);
+  }
+
+  private fromWords(text: string, w: WholeWordFill, topK: number): MaskPrediction {
+    const candidates = w.candidates.slice(0, topK).map((c) => placed(text, w.span, {
+      id: c.ids[0],
+      token: c.ids.map((id) => this.tokenizer.piece(id)).join(' '),
+      text: c.text,
+      attach: c.attach,
+      score: c.score,
+      ...(c.ids.length > 1 ? { pieces: c.ids } : {}),
+    }));
+    return { span: w.span, candidates, entropy: w.entropy, windowTokens: w.windowTokens, masksInWindow: w.masksInWindow };
   }
 
   /** Predictions for every mask in `text`, in order; masks that share a window share one model run. */
   async fill(text: string, opts: FillOptions = {}): Promise<MaskPrediction[]> {
     const spans = this.masksIn(text);
+    if ((opts.maxPieces ?? 1) > 1 || opts.targets?.length) {
+      // Whole words and targets are worked out one mask at a time.
+      const out: MaskPrediction[] = [];
+      for (const s of spans) {
+        const p = await this.fillAt(text, s.start, opts);
+        if (p) out.push(p);
+      }
+      return out;
+    }
     const done = new Map<number, MaskPrediction>();
     for (const s of spans) {
       if (done.has(s.start)) continue;
