@@ -3,6 +3,7 @@ import { ClozeError } from '../core/errors';
 import * as download from './download';
 import * as evaluate from './eval';
 import * as fill from './fill';
+import * as fuse from './fuse';
 import * as quantize from './quantize';
 import * as surprisalCmd from './surprisal';
 import * as train from './train';
@@ -15,6 +16,7 @@ const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
   eval: { summary: 'masked-token accuracy and perplexity of a model on a folder', module: evaluate },
   download: { summary: 'fetch a model from the Hugging Face Hub (org/name) into the HF cache', module: download },
   quantize: { summary: 'add an int8 graph to a model folder and measure it against fp32', module: quantize },
+  fuse: { summary: 'add a fused-attention float graph to a model folder and measure it', module: fuse },
   surprisal: { summary: 'how unexpected each token of a file is to the model, in bits', module: surprisalCmd },
 };
 

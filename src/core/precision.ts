@@ -1,4 +1,4 @@
-// Picks the float32 or the int8 graph of a model folder (cloze.precision), trusting int8 under "auto" only when measured.
+// Picks the float32, fused float32 or int8 graph of a model folder (cloze.precision), trusting the last two under "auto" only when measured.
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { errorText } from './errors';
@@ -40,6 +40,29 @@ export interface QuantizationRecord {
   readonly createdAt: string;
 }
 
+/** The same float model on ORT's contrib ops (Attention, BiasGelu: src/train/fusedGraph.ts), head at the masks. */
+export const FUSED_GRAPH = 'onnx/model_masked_fused.onnx';
+/** What `cloze fuse` measured when it wrote the fused graph. */
+export const FUSED_RECORD = 'onnx/fused.json';
+/** auto picks the fused graph only where its logits were within this of the float graph's (max |Δ|) … */
+export const FUSED_MAX_LOGIT_DELTA = 1e-4;
+
+export interface FusedRecord {
+  readonly version: 1;
+  /** The float graph it was measured against, relative to the model folder, and that file's size then. */
+  readonly source: string;
+  readonly sourceBytes: number;
+  readonly graphBytes: number;
+  /** Max |logit difference| fused vs source over a padded batch, every position and vocabulary entry. */
+  readonly maxAbsLogitDelta: number;
+  /** Paired median of source ms / fused ms per run, interleaved in one process (> 1: fused is faster). */
+  readonly speedup: number;
+  readonly sourceMs: number;
+  readonly fusedMs: number;
+  readonly windowTokens: number;
+  readonly createdAt: string;
+}
+
 export interface PrecisionChoice {
   readonly onnxPath: string;
   readonly precision: 'fp32' | 'int8';
@@ -49,15 +72,15 @@ export interface PrecisionChoice {
 
 const RECORD_BYTES = 64 * 1024;
 
-async function readRecord(dir: string): Promise<QuantizationRecord | string> {
-  const file = path.join(dir, QUANTIZATION_RECORD);
-  if (!(await isFile(file))) return `no ${QUANTIZATION_RECORD}`;
+async function readJsonRecord<T>(dir: string, name: string): Promise<T | string> {
+  const file = path.join(dir, name);
+  if (!(await isFile(file))) return `no ${name}`;
   try {
-    const v: unknown = JSON.parse(await readCappedText(file, { what: QUANTIZATION_RECORD, maxBytes: RECORD_BYTES }, 'model-corrupt'));
-    if (typeof v !== 'object' || v === null || (v as { version?: unknown }).version !== 1) return `${QUANTIZATION_RECORD} is not a version-1 record`;
-    return v as QuantizationRecord;
+    const v: unknown = JSON.parse(await readCappedText(file, { what: name, maxBytes: RECORD_BYTES }, 'model-corrupt'));
+    if (typeof v !== 'object' || v === null || (v as { version?: unknown }).version !== 1) return `${name} is not a version-1 record`;
+    return v as T;
   } catch (e) {
-    return `${QUANTIZATION_RECORD} is unreadable (${errorText(e)})`;
+    return `${name} is unreadable (${errorText(e)})`;
   }
 }
 
@@ -66,15 +89,43 @@ async function readRecord(dir: string): Promise<QuantizationRecord | string> {
  * - fp32: always `fp32Path`.
  * - int8: the quantised graph when the folder has one, else fp32 (the reason says to run `cloze quantize`).
  * - auto: int8 only when the folder has the quantised graph and a quantization.json for exactly these two files
- *   (same float source, same sizes) recording top-1 agreement ≥ 99% and a speed-up > 1; fp32 otherwise.
+ *   (same float source, same sizes) recording top-1 agreement ≥ 99% and a speed-up > 1; otherwise the fused float
+ *   graph under the same kind of rule (fused.json: parity ≤ 1e-4 and a speed-up > 1); otherwise `fp32Path`.
  */
 export async function choosePrecision(dir: string, fp32Path: string, precision: Precision): Promise<PrecisionChoice> {
+  const chosen = await chooseInt8(dir, fp32Path, precision);
+  if (precision !== 'auto' || chosen.precision !== 'fp32') return chosen;
+  // auto without a vouched-for int8 graph: the fused float graph where its own measurement vouches for it.
+  const fused = await chooseFused(dir, fp32Path);
+  return typeof fused === 'string' ? { ...chosen, reason: `${chosen.reason}; ${fused}` } : { ...fused, reason: `${fused.reason} (${chosen.reason})` };
+}
+
+/**
+ * The fused graph when the folder has it and a fused.json for exactly this float graph and that file recording
+ * parity (max |Δlogit| ≤ FUSED_MAX_LOGIT_DELTA) and a speed-up > 1; else why not.
+ */
+async function chooseFused(dir: string, fp32Path: string): Promise<PrecisionChoice | string> {
+  const graph = path.join(dir, FUSED_GRAPH);
+  if (!(await isFile(graph))) return `no ${FUSED_GRAPH}`;
+  const rec = await readJsonRecord<FusedRecord>(dir, FUSED_RECORD);
+  if (typeof rec === 'string') return `fused: ${rec}`;
+  const [graphBytes, sourceBytes] = await Promise.all([fs.stat(graph).then((s) => s.size), fs.stat(fp32Path).then((s) => s.size)]);
+  if (rec.graphBytes !== graphBytes || rec.sourceBytes !== sourceBytes || path.join(dir, rec.source) !== fp32Path) {
+    return `fused: ${FUSED_RECORD} describes other files than ${path.relative(dir, fp32Path)} and ${FUSED_GRAPH}; run "cloze fuse" again`;
+  }
+  if (typeof rec.maxAbsLogitDelta !== 'number' || !(rec.maxAbsLogitDelta <= FUSED_MAX_LOGIT_DELTA)) return `fused: max |Δlogit| ${String(rec.maxAbsLogitDelta)} over ${FUSED_MAX_LOGIT_DELTA}`;
+  if (typeof rec.speedup !== 'number' || !(rec.speedup > AUTO_MIN_SPEEDUP)) return `fused: not faster when measured (float/fused time ${typeof rec.speedup === 'number' ? rec.speedup.toFixed(2) : 'not measured'})`;
+  return { onnxPath: graph, precision: 'fp32', reason: `auto: fused graph, max |Δlogit| ${rec.maxAbsLogitDelta.toExponential(1)}, ${rec.speedup.toFixed(2)}× faster` };
+}
+
+/** fp32 / int8 / auto between the float graph and the int8 one (see choosePrecision). */
+async function chooseInt8(dir: string, fp32Path: string, precision: Precision): Promise<PrecisionChoice> {
   const fp32 = (reason: string): PrecisionChoice => ({ onnxPath: fp32Path, precision: 'fp32', reason });
   if (precision === 'fp32') return fp32('precision fp32');
   const graph = path.join(dir, QUANTIZED_GRAPH);
   if (!(await isFile(graph))) return fp32(`no ${QUANTIZED_GRAPH} in the model folder${precision === 'int8' ? ' (run "cloze quantize <model folder>" to make one)' : ''}`);
   if (precision === 'int8') return { onnxPath: graph, precision: 'int8', reason: 'precision int8' };
-  const rec = await readRecord(dir);
+  const rec = await readJsonRecord<QuantizationRecord>(dir, QUANTIZATION_RECORD);
   if (typeof rec === 'string') return fp32(`auto: ${rec}`);
   const [graphBytes, sourceBytes] = await Promise.all([fs.stat(graph).then((s) => s.size), fs.stat(fp32Path).then((s) => s.size)]);
   if (rec.graphBytes !== graphBytes || rec.sourceBytes !== sourceBytes || path.join(dir, rec.source) !== fp32Path) {

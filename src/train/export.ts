@@ -8,7 +8,7 @@ import { encodeModel } from './onnx/proto';
 import { encodeTransformersCheckpoint } from './safetensorsExport';
 import { ClozeError } from '../core/errors';
 import { resolveModelDir } from '../core/modelPointer';
-import { QUANTIZATION_RECORD, QUANTIZED_GRAPH } from '../core/precision';
+import { FUSED_GRAPH, FUSED_RECORD, QUANTIZATION_RECORD, QUANTIZED_GRAPH } from '../core/precision';
 
 /** Tokenizer files copied when present (the first three are what the engine and transformers.js read). */
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'vocab.txt', 'vocab.json', 'merges.txt'];
@@ -63,8 +63,9 @@ export async function exportModel(dir: string, cfg: BertConfig, params: Params, 
   const masked = path.join(dir, 'onnx', 'model_masked.onnx');
   if (opts.maskedVariant) await writeAtomic(masked, encodeModel(inferenceGraph(cfg, params, { maskedPositions: true }).toProto()));
   else await rm(masked, { force: true });
-  // An int8 graph made from earlier weights must not outlive them (cloze.precision int8 would run it): `cloze quantize` remakes it.
-  for (const stale of [QUANTIZED_GRAPH, QUANTIZATION_RECORD]) await rm(path.join(dir, stale), { force: true });
+  // An int8 or fused graph made from earlier weights must not outlive them (cloze.precision would run it): `cloze
+  // quantize` / `cloze fuse` remake them.
+  for (const stale of [QUANTIZED_GRAPH, QUANTIZATION_RECORD, FUSED_GRAPH, FUSED_RECORD]) await rm(path.join(dir, stale), { force: true });
 
   for (const f of TOKENIZER_FILES) {
     const src = path.join(tokenizerDir, f);
