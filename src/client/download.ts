@@ -1,8 +1,11 @@
-// Cloze: Download Model… — pick a fill-mask model from the Hugging Face Hub, download it with progress, select it.
+// Cloze: Download Model… — pick a fill-mask model from the Hugging Face Hub, download it in the service with progress, select it.
 import * as vscode from 'vscode';
-import { ClozeError, errorText } from '../core/errors';
-import { downloadModel, type DownloadProgress, type DownloadResult, type WeightChoice } from '../core/hub/download';
-import { hubSettings, parseRepoSpec } from '../core/hub/settings';
+import { errorText } from '../core/errors';
+import type { DownloadProgress, WeightChoice } from '../core/hub/download';
+import { parseRepoSpec } from '../core/hub/settings';
+import type { DownloadReply } from '../server/protocol';
+import type { ServiceClient } from './service';
+import { proxySettings } from './settings';
 
 export interface RecommendedModel {
   readonly id: string;
@@ -63,11 +66,28 @@ async function pickModel(): Promise<DownloadArg | undefined> {
   return picked;
 }
 
+function progressText(p: DownloadProgress): string {
+  return `${p.file} — ${bytes(p.bytes)} of ${bytes(p.total)} at ${bytes(p.bytesPerSecond)}/s`;
+}
+
+/** Feeds a progress notification from the service's events for download `id`. */
+function reporter(progress: vscode.Progress<{ message?: string; increment?: number }>): (p: DownloadProgress) => void {
+  let shown = 0;
+  return (p) => {
+    const pct = p.total > 0 ? (100 * p.bytes) / p.total : 0;
+    progress.report({ message: progressText(p), increment: Math.max(0, pct - shown) });
+    shown = Math.max(shown, pct);
+  };
+}
+
+let downloads = 0;
+
 /**
- * Downloads the model (from the arg, else the quick pick) into the Hugging Face cache with a cancellable progress
- * notification, then sets `cloze.model` to its id; the service loads it from the cache. Returns the snapshot folder.
+ * Downloads the model (from the arg, else the quick pick) in the service, into the Hugging Face cache, with a
+ * cancellable progress notification fed by the service's events; then sets `cloze.model` to its id and the service
+ * loads it from the cache. Returns the snapshot folder.
  */
-export async function downloadModelCommand(log: vscode.LogOutputChannel, beforeSwitch: () => Promise<void>, arg?: DownloadArg): Promise<string | undefined> {
+export async function downloadModelCommand(svc: ServiceClient, log: vscode.LogOutputChannel, beforeSwitch: () => Promise<void>, arg?: DownloadArg): Promise<string | undefined> {
   const choice = arg ?? (await pickModel());
   if (!choice) return undefined;
   const spec = parseRepoSpec(choice.repoId);
@@ -75,46 +95,80 @@ export async function downloadModelCommand(log: vscode.LogOutputChannel, beforeS
     void vscode.window.showErrorMessage(`Cloze: "${choice.repoId}" is not a Hub model id; write it as organization/name (e.g. FacebookAI/roberta-base).`);
     return undefined;
   }
-  const settings = hubSettings();
-  log.info(`Downloading ${spec.repoId}@${spec.revision} from ${settings.endpoint} into ${settings.cacheDir}`);
-  let result: DownloadResult;
+  const id = `command-${++downloads}-${Date.now()}`;
+  let result: DownloadReply;
+  let cancelled = false;
   try {
     result = await vscode.window.withProgress(
       { location: vscode.ProgressLocation.Notification, title: `Cloze: downloading ${spec.repoId}`, cancellable: true },
       async (progress, token) => {
-        const abort = new AbortController();
-        token.onCancellationRequested(() => abort.abort());
-        let shown = 0;
-        const onProgress = (p: DownloadProgress) => {
-          const pct = p.total > 0 ? (100 * p.bytes) / p.total : 0;
-          progress.report({ message: `${p.file} — ${bytes(p.bytes)} of ${bytes(p.total)} at ${bytes(p.bytesPerSecond)}/s`, increment: Math.max(0, pct - shown) });
-          shown = Math.max(shown, pct);
-        };
+        token.onCancellationRequested(() => (cancelled = true));
+        const report = reporter(progress);
+        const sub = svc.onDownload((e) => e.id === id && e.kind === 'progress' && e.progress && report(e.progress));
         progress.report({ message: 'asking the Hub for the file list…' });
-        return downloadModel(spec.repoId, { ...settings, revision: spec.revision, weights: choice.weights, onProgress, signal: abort.signal, log: (m) => log.info(m) });
+        try {
+          const r = await svc.download({ id, repoId: spec.repoId, revision: spec.revision, weights: choice.weights, proxy: proxySettings() }, token);
+          if (!r || token.isCancellationRequested) throw new Error('cancelled');
+          return r;
+        } finally {
+          sub.dispose();
+        }
       },
     );
   } catch (e) {
-    if (e instanceof ClozeError && e.code === 'cancelled') {
+    if (cancelled) {
       log.info(`Download of ${spec.repoId} cancelled; the partial file is kept to resume.`);
       void vscode.window.showInformationMessage(`Cloze: download of ${spec.repoId} cancelled. Run Download Model again to continue where it stopped.`);
       return undefined;
     }
-    const msg = e instanceof ClozeError ? e.userMessage : errorText(e);
-    log.error(`Download of ${spec.repoId} failed: ${e instanceof Error ? e.message : String(e)}`);
+    // The service's errors carry the user-facing message (see withUserErrors / HubDownloads).
+    const msg = e instanceof Error ? e.message : errorText(e);
+    log.error(`Download of ${spec.repoId} failed: ${msg}`);
     // Not awaited: the command ends now, whether or not the user ever answers the notification.
     void vscode.window.showErrorMessage(`Cloze: ${msg}`, 'Show Log').then((action) => action === 'Show Log' && log.show());
     return undefined;
   }
   log.info(`Downloaded ${result.repoId}@${result.sha} (${result.files.join(', ')}; ${bytes(result.downloadedBytes)} fetched) to ${result.dir}`);
   await beforeSwitch();
-  const id = spec.revision === 'main' ? spec.repoId : `${spec.repoId}@${spec.revision}`;
-  await vscode.workspace.getConfiguration('cloze').update('model', id, vscode.ConfigurationTarget.Global);
+  const setting = spec.revision === 'main' ? spec.repoId : `${spec.repoId}@${spec.revision}`;
+  await vscode.workspace.getConfiguration('cloze').update('model', setting, vscode.ConfigurationTarget.Global);
   const effective = vscode.workspace.getConfiguration('cloze').get<string>('model');
-  if (effective !== id) {
+  if (effective !== setting) {
     // A workspace (or remote machine) value of cloze.model wins over the user setting just written.
-    log.warn(`cloze.model is ${effective} here (set in workspace or remote settings), so ${id} is not used yet.`);
-    void vscode.window.showWarningMessage(`Cloze: ${id} is downloaded, but this workspace's (or remote machine's) settings set cloze.model to ${effective}. Set cloze.model to ${id} there to use it.`);
-  } else void vscode.window.setStatusBarMessage(`Cloze: using ${id}`, 4000);
+    log.warn(`cloze.model is ${effective} here (set in workspace or remote settings), so ${setting} is not used yet.`);
+    void vscode.window.showWarningMessage(`Cloze: ${setting} is downloaded, but this workspace's (or remote machine's) settings set cloze.model to ${effective}. Set cloze.model to ${setting} there to use it.`);
+  } else void vscode.window.setStatusBarMessage(`Cloze: using ${setting}`, 4000);
   return result.dir;
+}
+
+/**
+ * Downloads the service starts by itself (cloze.model names a Hub id that is not in the cache) get the same
+ * cancellable progress notification; the service reports how they ended (a notice when they failed).
+ */
+export function watchServiceDownloads(svc: ServiceClient, log: vscode.LogOutputChannel): vscode.Disposable {
+  return svc.onDownload((start) => {
+    if (start.origin !== 'setting' || start.kind !== 'start') return;
+    log.info(`The service is downloading ${start.repoId}, which cloze.model names.`);
+    void vscode.window.withProgress(
+      { location: vscode.ProgressLocation.Notification, title: `Cloze: downloading ${start.repoId} (cloze.model)`, cancellable: true },
+      (progress, token) =>
+        new Promise<void>((resolve) => {
+          const report = reporter(progress);
+          progress.report({ message: 'asking the Hub for the file list…' });
+          const subs: vscode.Disposable[] = [];
+          const done = () => {
+            subs.forEach((d) => d.dispose());
+            resolve();
+          };
+          subs.push(token.onCancellationRequested(() => svc.cancelDownload(start.id)));
+          subs.push(svc.onDownload((e) => {
+            if (e.id !== start.id) return;
+            if (e.kind === 'progress' && e.progress) report(e.progress);
+            if (e.kind === 'end') done();
+          }));
+          // A restarted service does not continue this download: close the notification.
+          subs.push(svc.onStarted(done));
+        }),
+    );
+  });
 }

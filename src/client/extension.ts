@@ -2,7 +2,7 @@
 import * as vscode from 'vscode';
 import type { ModelStatus, TrainEvalEvent, TrainProgressEvent } from '../server/protocol';
 import { maskWordOrSelection, selectModelFolder, showMenu, toggleInline, toggleLanguage, useDefaultModel } from './commands';
-import { downloadModelCommand, type DownloadArg } from './download';
+import { downloadModelCommand, watchServiceDownloads, type DownloadArg } from './download';
 import { ACCEPT_INLINE, InlineProvider, acceptInline } from './inline';
 import { LazyStart } from './lazyStart';
 import { SurprisalLens } from './surprisalLens';
@@ -58,7 +58,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   // An explicit choice of model also leaves the workspace-trained one (it stays on disk and in the history).
   const leaveTrained = async () => store.setTrainedModel(undefined);
   reg('cloze.selectModelFolder', () => selectModelFolder(log, leaveTrained));
-  reg('cloze.downloadModel', (arg?: DownloadArg) => downloadModelCommand(log, leaveTrained, arg));
+  reg('cloze.downloadModel', (arg?: DownloadArg) => downloadModelCommand(svc, log, leaveTrained, arg));
+  context.subscriptions.push(watchServiceDownloads(svc, log));
   reg('cloze.useDefaultModel', async () => {
     const hadTrained = store.trainedModel !== undefined;
     await useDefaultModel(leaveTrained);

@@ -12,6 +12,9 @@ import {
 } from 'vscode-languageclient/node';
 import {
   ConfigureRequest,
+  DownloadCancelNotification,
+  DownloadEventNotification,
+  DownloadRequest,
   FillRequest,
   NoticeNotification,
   SurprisalRequest,
@@ -23,6 +26,9 @@ import {
   TrainProgressNotification,
   TrainStartRequest,
   TrainStopRequest,
+  type DownloadEvent,
+  type DownloadParams,
+  type DownloadReply,
   type FillParams,
   type FillResult,
   type ModelStatus,
@@ -62,6 +68,9 @@ export class ServiceClient implements vscode.Disposable {
   private readonly trainEvalEmitter = new vscode.EventEmitter<TrainEvalEvent>();
   readonly onTrainProgress = this.trainProgressEmitter.event;
   readonly onTrainEval = this.trainEvalEmitter.event;
+  private readonly downloadEmitter = new vscode.EventEmitter<DownloadEvent>();
+  /** Hub downloads running in the service (src/client/download.ts shows them). */
+  readonly onDownload = this.downloadEmitter.event;
   status: ModelStatus | undefined;
 
   constructor(
@@ -116,6 +125,7 @@ export class ServiceClient implements vscode.Disposable {
     client.onNotification(TrainProgressNotification, (e) => this.trainProgressEmitter.fire(e));
     client.onNotification(TrainEvalNotification, (e) => this.trainEvalEmitter.fire(e));
     client.onNotification(TrainLogNotification, (m) => this.log.info(`[train] ${m}`));
+    client.onNotification(DownloadEventNotification, (e) => this.downloadEmitter.fire(e));
     this.startedAt = Date.now();
     await client.start();
     this.watchProcess(client);
@@ -229,6 +239,17 @@ export class ServiceClient implements vscode.Disposable {
     return this.running().sendRequest(TrainStartRequest, p);
   }
 
+  /** Downloads a Hub model in the service; progress arrives through onDownload, cancelling the token stops it. */
+  async download(p: DownloadParams, token?: vscode.CancellationToken): Promise<DownloadReply> {
+    await this.ensureStarted();
+    return this.running().sendRequest(DownloadRequest, p, token);
+  }
+
+  /** Stops a download the service started for the settings (a cloze.model Hub id not in the cache). */
+  cancelDownload(id: string): void {
+    if (this.client?.state === State.Running) void this.client.sendNotification(DownloadCancelNotification, { id });
+  }
+
   async trainStop(): Promise<boolean> {
     return this.client?.state === State.Running ? this.client.sendRequest(TrainStopRequest) : false;
   }
@@ -265,5 +286,6 @@ export class ServiceClient implements vscode.Disposable {
     this.noticeEmitter.dispose();
     this.trainProgressEmitter.dispose();
     this.trainEvalEmitter.dispose();
+    this.downloadEmitter.dispose();
   }
 }

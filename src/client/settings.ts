@@ -1,5 +1,6 @@
 // Reads the `cloze.*` settings into what the service and the providers need.
 import * as vscode from 'vscode';
+import type { ProxySettings } from '../core/hub/network';
 import type { Precision } from '../core/precision';
 import type { Device } from '../core/session';
 import type { ServiceSettings } from '../server/protocol';
@@ -21,6 +22,20 @@ export function serviceSettings(extensionPath: string, trainedModel?: string): S
     contextTokens: c.get<number>('contextTokens', 256),
     maxFileSizeMB: c.get<number>('maxFileSizeMB', 5),
   };
+    proxy: proxySettings(),
+  };
+}
+
+/** The editor's proxy settings, which Hub downloads in the service use (Node's fetch would not see them). */
+export function proxySettings(): ProxySettings {
+  const h = vscode.workspace.getConfiguration('http');
+  const proxy = h.get<string>('proxy', '').trim();
+  const auth = h.get<string | null>('proxyAuthorization', null);
+  return {
+    ...(proxy ? { proxy } : {}),
+    strictSSL: h.get<boolean>('proxyStrictSSL', true),
+    noProxy: h.get<string[]>('noProxy', []),
+    ...(auth ? { proxyAuthorization: auth } : {}),
 }
 
 /** `~` and `${workspaceFolder}` in a model path, as users write them in settings. */

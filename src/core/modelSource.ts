@@ -61,10 +61,8 @@ export async function locateModel(spec: string, opts: ResolveOptions = {}): Prom
 export async function loadableFolder(dir: string, log?: (message: string) => void): Promise<string> {
   if (!(await pathExists(dir)) || !(await fs.stat(dir)).isDirectory()) return dir;
   for (const f of ONNX_FILES) if (await isFile(path.join(dir, f))) return dir;
-  if (await isFile(path.join(dir, 'model.safetensors'))) return prepareSafetensorsFolder(dir, log);
-  if (await isFile(path.join(dir, 'model.safetensors.index.json'))) {
-    throw new ClozeError('model-corrupt', `${dir} holds sharded weights (model.safetensors.index.json); Cloze reads a single model.safetensors or an ONNX export. Save the model with a larger max_shard_size.`);
-  }
+  // One model.safetensors, or shards named by model.safetensors.index.json.
+  if ((await isFile(path.join(dir, 'model.safetensors'))) || (await isFile(path.join(dir, 'model.safetensors.index.json')))) return prepareSafetensorsFolder(dir, log);
   for (const other of ['pytorch_model.bin', 'tf_model.h5', 'flax_model.msgpack']) {
     if (await isFile(path.join(dir, other))) {
       throw new ClozeError('model-corrupt', `${dir} has ${other} but no model.safetensors or model.onnx, which is what Cloze reads. Convert it once with transformers: AutoModelForMaskedLM.from_pretrained(dir).save_pretrained(dir) writes model.safetensors.`);

@@ -27,11 +27,13 @@ import {
   TrainStartRequest,
   TrainStopRequest,
   type FillResult,
+  type ModelStatus,
   type ServiceSettings,
 } from './protocol';
 import { surprisal } from '../core/surprisal';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';
+import { HubDownloads } from './download';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -134,20 +136,39 @@ connection.onInitialize((params) => {
 });
 
 connection.onInitialized(() => {
-  if (settings) void host.configure(settings);
+  if (settings) void configure(settings);
 });
 
-connection.onRequest(ConfigureRequest, async (s) => {
+connection.onRequest(ConfigureRequest, (s) => {
   settings = clampSettings(s);
   verdicts.clear();
-  await host.configure(settings);
-  return host.current;
+  return configure(settings);
 });
 
 connection.onRequest(StatusRequest, async () => {
   await host.ready();
   return host.current;
 });
+
+const downloads = new HubDownloads(connection, log);
+
+/** Loads what `s` names; a Hub id not in the cache is downloaded first, visibly (src/server/download.ts). */
+async function configure(s: ServiceSettings): Promise<ModelStatus> {
+  const d = await downloads.fetchConfigured(s);
+  // A newer configure arrived during the download: it decides what is loaded.
+  if (settings !== s) return host.current;
+  if (d.outcome === 'cancelled' || d.outcome === 'failed') {
+    const current = host.current;
+    const still = current.state === 'ready' ? ` Still using ${current.model}.` : '';
+    const message = d.outcome === 'cancelled' ? `The download of ${s.trainedModel || s.model} was cancelled; run Cloze: Download Model… (or save the setting again) to continue where it stopped.${still}` : `${d.error.userMessage}${still}`;
+    void connection.sendNotification(NoticeNotification, { severity: d.outcome === 'cancelled' ? 'info' : 'error', message, detail: d.error.detail, modelActions: true });
+    const status: ModelStatus = current.state === 'ready' ? current : { ...current, state: 'error', error: message, errorCode: d.error.code };
+    void connection.sendNotification(StatusNotification, status);
+    return status;
+  }
+  await host.configure(s);
+  return host.current;
+}
 
 connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint ? 'view' : 'fill', token, p.topK, p.joint === true));
 

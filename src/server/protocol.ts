@@ -1,6 +1,8 @@
 // The custom messages between the extension and the language-model service, beside standard LSP.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
 import type { Candidate } from '../core/engine';
+import type { DownloadProgress, WeightChoice } from '../core/hub/download';
+import type { ProxySettings } from '../core/hub/network';
 import type { Precision } from '../core/precision';
 import type { Device } from '../core/session';
 import type { TrainProgress } from '../train/trainer';
@@ -20,6 +22,8 @@ export interface ServiceSettings {
   readonly maxFileSizeMB: number;
 }
 
+  /** The editor's proxy settings (http.proxy, …), for Hub downloads. */
+  readonly proxy?: ProxySettings;
 export interface ModelStatus {
   readonly state: 'loading' | 'ready' | 'error';
   readonly model?: string;
@@ -163,3 +167,42 @@ export interface SurprisalResult {
 }
 
 export const SurprisalRequest = new RequestType<SurprisalParams, SurprisalResult | null, void>('cloze/surprisal');
+
+// ---- Hub downloads (src/server/download.ts): Cloze: Download Model…, and cloze.model naming an uncached Hub id
+
+export interface DownloadParams {
+  /** Names this download in its events. */
+  readonly id: string;
+  readonly repoId: string;
+  readonly revision?: string;
+  readonly weights?: WeightChoice;
+  /** The editor's proxy settings now (they may have changed since the last configure). */
+  readonly proxy?: ProxySettings;
+}
+
+export interface DownloadReply {
+  readonly repoId: string;
+  readonly sha: string;
+  /** The snapshot folder in the Hugging Face cache. */
+  readonly dir: string;
+  readonly files: readonly string[];
+  readonly downloadedBytes: number;
+  readonly fromCache: boolean;
+}
+
+/** A download's life: `start`, `progress` (bytes, speed), `end` (with the error when it failed or was cancelled). */
+export interface DownloadEvent {
+  readonly id: string;
+  readonly repoId: string;
+  readonly kind: 'start' | 'progress' | 'end';
+  /** `request`: asked for by DownloadRequest; `setting`: the service fetches the model the settings name. */
+  readonly origin: 'request' | 'setting';
+  readonly progress?: DownloadProgress;
+  readonly error?: string;
+  readonly cancelled?: boolean;
+}
+
+export const DownloadRequest = new RequestType<DownloadParams, DownloadReply, void>('cloze/download');
+export const DownloadEventNotification = new NotificationType<DownloadEvent>('cloze/download/event');
+/** Client → service: stop a download the service started by itself (origin `setting`); requests use $/cancelRequest. */
+export const DownloadCancelNotification = new NotificationType<{ readonly id: string }>('cloze/download/cancel');

@@ -8,6 +8,7 @@ import { ClozeError, errorText } from '../core/errors';
 import { resolveModelDir } from '../core/modelPointer';
 import { restoreHalfWeights } from './onnx/halfWeights';
 import { decodeModel, floatTensorData, onnx } from './onnx/proto';
+import { SHARD_INDEX } from '../core/hub/download';
 import { importSafetensors } from './safetensorsImport';
 
 /** Model prefixes of Hugging Face parameter names, and head names that differ from BERT's. */
@@ -43,8 +44,8 @@ export function modelFile(dir: string): string {
  */
 export async function importModel(folder: string): Promise<{ config: BertConfig; params: Params }> {
   const dir = await resolveModelDir(folder);
-  // A transformers checkpoint without ONNX: its model.safetensors by parameter names.
-  if (!['model.onnx', path.join('onnx', 'model.onnx')].some((f) => existsSync(path.join(dir, f))) && existsSync(path.join(dir, 'model.safetensors'))) return importSafetensors(dir);
+  // A transformers checkpoint without ONNX: its model.safetensors (or shards) by parameter names.
+  if (!['model.onnx', path.join('onnx', 'model.onnx')].some((f) => existsSync(path.join(dir, f))) && ['model.safetensors', SHARD_INDEX].some((f) => existsSync(path.join(dir, f)))) return importSafetensors(dir);
   let config: BertConfig;
   try {
     config = configFromHF(JSON.parse(await readFile(path.join(dir, 'config.json'), 'utf8')) as object);

@@ -1,8 +1,10 @@
 // Reads a transformers masked LM from model.safetensors (BERT / RoBERTa / DistilBERT names, PyTorch layouts) into our parameter set.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
-import { readSafetensors, type SafeTensorFile } from '../core/safetensors';
+import { SHARD_INDEX, shardNames } from '../core/hub/download';
+import { readSafetensors, type SafeTensorFile, type SafeTensorInfo } from '../core/safetensors';
 import { BertConfig, PARAM, Params, configFromHF, paramShapes } from './model';
 
 /** transformers' model prefixes (BertForMaskedLM: `bert.`, RobertaForMaskedLM: `roberta.`, DistilBertForMaskedLM: `distilbert.`). */
@@ -136,9 +138,44 @@ export function paramsFromSafetensors(st: SafeTensorFile, cfg: BertConfig): Para
   return params;
 }
 
-/** config.json and model.safetensors of `dir` as our config and float32 parameters. */
+/** The weight files of `dir` (relative names): model.safetensors, else the shards its index names; [] if neither. */
+export async function weightFiles(dir: string): Promise<string[]> {
+  if (existsSync(path.join(dir, 'model.safetensors'))) return ['model.safetensors'];
+  const index = path.join(dir, SHARD_INDEX);
+  if (!existsSync(index)) return [];
+  return shardNames(await readFile(index, 'utf8'), dir);
+}
+
+/** Several safetensors files (the shards of one checkpoint) as one: a tensor is read from the file that holds it. */
+export function mergeSafetensors(files: readonly SafeTensorFile[], label: string): SafeTensorFile {
+  if (files.length === 1) return files[0];
+  const owner = new Map<string, SafeTensorFile>();
+  const tensors = new Map<string, SafeTensorInfo>();
+  for (const f of files) {
+    for (const [name, info] of f.tensors) {
+      if (owner.has(name)) throw new ClozeError('model-corrupt', `${label}: tensor ${name} is in two shards (${owner.get(name)!.file} and ${f.file}).`);
+      owner.set(name, f);
+      tensors.set(name, info);
+    }
+  }
+  return { file: label, tensors, metadata: files[0]?.metadata ?? {}, read: (name) => (owner.get(name) ?? files[0]).read(name) };
+}
+
+/** The weights of `dir` (one model.safetensors, or its shards) as one file view. */
+export async function openWeights(dir: string): Promise<SafeTensorFile> {
+  const names = await weightFiles(dir);
+  if (!names.length) throw new ClozeError('model-missing', `${dir} has no model.safetensors (or ${SHARD_INDEX} with its shards).`);
+  const files: SafeTensorFile[] = [];
+  for (const n of names) {
+    if (!existsSync(path.join(dir, n))) throw new ClozeError('model-corrupt', `${dir}/${SHARD_INDEX} names ${n}, which is missing; download the model again.`);
+    files.push(await readSafetensors(path.join(dir, n)));
+  }
+  return mergeSafetensors(files, names.length === 1 ? files[0].file : path.join(dir, SHARD_INDEX));
+}
+
+/** config.json and model.safetensors (or its shards) of `dir` as our config and float32 parameters. */
 export async function importSafetensors(dir: string): Promise<{ config: BertConfig; params: Params }> {
   const config = await readHFConfig(dir);
-  const st = await readSafetensors(path.join(dir, 'model.safetensors'));
+  const st = await openWeights(dir);
   return { config, params: paramsFromSafetensors(st, config) };
 }

@@ -2,7 +2,7 @@
 // re-fetched when damaged, offline from the cache, and the model then fills like the PyTorch reference.
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -15,6 +15,7 @@ import { TestProxy } from '../proxyServer';
 import { proxyFor } from '../../src/core/hub/network';
 import { ModelHost } from '../../src/server/modelHost';
 import { fixture, repoRoot } from '../paths';
+import { SHARDS, writeShards } from '../shards';
 
 interface RefCase { texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[] }
 
@@ -110,7 +111,10 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
 
       const engine = await Engine.load(id, { devices: ['cpu'] });
       try {
-        assert.ok(engine.info.dir.startsWith(r.dir), engine.info.dir);
+        // The graph Cloze builds sits beside the snapshot (by commit and weights hash): the snapshot is what the Hub serves.
+        assert.equal(path.dirname(engine.info.dir), path.join(repoDir, '.cloze-onnx'));
+        assert.match(path.basename(engine.info.dir), new RegExp(`^${r.sha}-[0-9a-f]{16}$`));
+        assert.deepEqual(readdirSync(r.dir).sort(), [...expected].sort());
         assert.equal(engine.info.name, id.split('/')[1]);
         const worst = await referenceWorst(engine, name);
         assert.ok(worst <= 1e-4, `max |diff| ${worst}`);
@@ -194,6 +198,38 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     assert.equal(proxyFor('https://a.b/x', { proxy: 'http://editor:1' }, env), 'http://editor:1');
     assert.equal(proxyFor('https://a.b/x', { proxy: 'http://editor:1', noProxy: ['a.b'] }, env), undefined);
     assert.equal(proxyFor('https://a.b/x', {}, {}), undefined);
+  });
+
+  it('sharded safetensors: the index and every shard are downloaded, and the id reproduces the reference', async () => {
+    const src = path.join(tmp, 'sharded-src');
+    mkdirSync(src);
+    writeShards(path.join(fixture('roberta-tiny-bpe'), 'model.safetensors'), src);
+    const repo = repoFromFolder(fixture('roberta-tiny-bpe'), { skip: (f) => skip(f) || f === 'model.safetensors', extra: Object.fromEntries(['model.safetensors.index.json', ...SHARDS].map((f) => [f, readFileSync(path.join(src, f))])) });
+    hub.repos.set('cloze-test/roberta-sharded', repo);
+    const progress: DownloadProgress[] = [];
+    const r = await downloadModel('cloze-test/roberta-sharded', { ...settings(), onProgress: (p) => progress.push(p) });
+    assert.deepEqual(r.files.slice(-3), ['model.safetensors.index.json', ...SHARDS]);
+    assert.equal(hub.requests(/^\/cdn\//).length, 2, 'both shards came through the redirect');
+    for (const f of SHARDS) assert.deepEqual(readFileSync(path.join(r.dir, f)), readFileSync(path.join(src, f)));
+    const last = progress[progress.length - 1];
+    assert.equal(last.bytes, last.total);
+    assert.ok(last.total > SHARDS.reduce((a, f) => a + statSync(path.join(src, f)).size, 0), 'the total counts every file');
+    // A graph an earlier version built inside the snapshot is removed when the model loads.
+    mkdirSync(path.join(r.dir, '.cloze-onnx'));
+    writeFileSync(path.join(r.dir, '.cloze-onnx', 'cloze-source.json'), '{}');
+    const engine = await Engine.load('cloze-test/roberta-sharded', { devices: ['cpu'] });
+    try {
+      assert.ok((await referenceWorst(engine, 'roberta-tiny-bpe')) <= 1e-4);
+      assert.match(engine.info.dir, /models--cloze-test--roberta-sharded[\\/]\.cloze-onnx[\\/][0-9a-f]{40}-[0-9a-f]{16}$/);
+    } finally {
+      await engine.dispose();
+    }
+    assert.equal(existsSync(path.join(r.dir, '.cloze-onnx')), false);
+    // Offline, the cached sharded snapshot is found (the index marks it whole).
+    process.env.HF_HUB_OFFLINE = '1';
+    const cached = await downloadModel('cloze-test/roberta-sharded', settings());
+    assert.equal(cached.fromCache, true);
+    assert.equal(cached.dir, r.dir);
   });
 
   it('a second download uses the verified cache and fetches nothing but the listing', async () => {
@@ -403,9 +439,9 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     assert.match(dl.stderr, /model\.safetensors/);
     assert.match(dl.stderr, /through the proxy http:\/\/127\.0\.0\.1/);
     const fill = await run(process.execPath, [cli, 'fill', 'This program is free [MASK].', '--model', 'cloze-test/bert-tiny', '--json', '--top-k', '1'], { env: { ...env, HF_HUB_OFFLINE: '1' }, encoding: 'utf8' });
-    const out = JSON.parse(fill.stdout) as { token: number; token_str: string }[][];
+    const out = JSON.parse(fill.stdout) as { token: number; token_str: string }[];
     const ref = JSON.parse(readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'reference.json'), 'utf8')) as { cases: RefCase[] };
-    assert.equal(out[0][0].token, ref.cases[0].masks[0].top_ids[0]);
-    assert.equal(out[0][0].token_str, 'software');
+    assert.equal(out[0].token, ref.cases[0].masks[0].top_ids[0]);
+    assert.equal(out[0].token_str, 'software');
   });
 });

@@ -8,6 +8,7 @@ import { ClozeError } from '../../src/core/errors';
 import { encodeSafetensors, parseSafetensors } from '../../src/core/safetensors';
 import { importModel } from '../../src/train/import';
 import { FIXTURES, fixture } from '../paths';
+import { SHARDS, writeShards } from '../shards';
 
 interface RefCase { name: string; texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[]; logits_file?: string }
 
@@ -132,6 +133,36 @@ describe('safetensors-only model folders', function () {
       }
     });
   }
+
+  for (const name of FIXTURES) {
+    it(`${name}: sharded weights (model.safetensors.index.json + two shards) load, reproduce the reference, and train`, async () => {
+      const dir = safetensorsOnlyCopy(name, path.join(tmp, `sharded-${name}`), ['model.safetensors']);
+      writeShards(path.join(fixture(name), 'model.safetensors'), dir);
+      assert.ok(!existsSync(path.join(dir, 'model.safetensors')));
+      const logs: string[] = [];
+      const engine = await Engine.load(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
+      try {
+        assert.ok(logs.some((l) => /from 2 safetensors shards/.test(l)), logs.join('\n'));
+        const { worst, checked } = await worstDiff(engine, name);
+        assert.equal(checked, 2);
+        assert.ok(worst <= TOL, `max |diff| ${worst}`);
+        // The built folder links the index and both shards, so training can continue from it.
+        for (const f of ['model.safetensors.index.json', ...SHARDS]) assert.ok(existsSync(path.join(engine.info.dir, f)), f);
+        const fromBuilt = await importModel(engine.info.dir);
+        const fromOnnx = await importModel(fixture(name));
+        for (const [k, v] of fromOnnx.params) assert.ok(v.every((x, i) => Math.abs(x - fromBuilt.params.get(k)![i]) < 1e-6), k);
+      } finally {
+        await engine.dispose();
+      }
+    });
+  }
+
+  it('sharded: a shard missing from the folder is a clear error naming it', async () => {
+    const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'sharded-missing'), ['model.safetensors']);
+    writeShards(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors'), dir);
+    rmSync(path.join(dir, SHARDS[1]));
+    await assert.rejects(Engine.load(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && e.userMessage.includes(SHARDS[1]) && /missing/.test(e.userMessage));
+  });
 
   it('reuses the built graph, and rebuilds it when the weights change', async () => {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'rebuild'));

@@ -57,7 +57,8 @@ describe('Cloze in the browser: Download Model from the Hub', () => {
     const userData = path.join(path.dirname(workspace), 'user-data');
     const values = ['User', 'Machine'].map((d) => (JSON.parse(fs.readFileSync(path.join(userData, d, 'settings.json'), 'utf8')) as Record<string, unknown>)['cloze.model']);
     assert.ok(values.includes('cloze-test/bert-tiny'), JSON.stringify(values));
-    assert.match(clozeLog(), /Loaded bert-tiny from .*models--cloze-test--bert-tiny[\\/]snapshots[\\/][0-9a-f]{40}[\\/]\.cloze-onnx/);
+    // The graph built from model.safetensors sits beside the snapshot (by commit and weights hash), not inside it.
+    assert.match(clozeLog(), /Loaded bert-tiny from .*models--cloze-test--bert-tiny[\\/]\.cloze-onnx[\\/][0-9a-f]{40}-[0-9a-f]{16}/);
     assert.ok(fs.existsSync(path.join(hfHome, 'hub', 'models--cloze-test--bert-tiny', 'refs', 'main')));
 
     await workbench.runCommand('Notifications: Clear All Notifications');
