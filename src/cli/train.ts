@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { ClozeError } from '../core/errors';
+import { percent } from '../format';
 import { locateModel } from '../core/modelSource';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
 
@@ -155,7 +156,7 @@ export async function run(argv: string[]): Promise<number> {
     onProgress,
     onEval: (e) => {
       if (tty) process.stderr.write('\n');
-      process.stderr.write(`held-out (${e.phase}, step ${e.step}): top-1 ${pct(e.top1)}, top-5 ${pct(e.top5)}, perplexity ${e.perplexity.toFixed(2)}, loss ${e.loss.toFixed(4)} over ${e.maskedTokens} masked tokens\n`);
+      process.stderr.write(`held-out (${e.phase}, step ${e.step}): top-1 ${percent(e.top1)}, top-5 ${percent(e.top5)}, perplexity ${e.perplexity.toFixed(2)}, loss ${e.loss.toFixed(4)} over ${e.maskedTokens} masked tokens\n`);
     },
     log: (m) => process.stderr.write(`${tty ? '\n' : ''}${m}\n`),
   };
@@ -167,7 +168,7 @@ export async function run(argv: string[]): Promise<number> {
     } else {
       const how = r.stopped === 'done' ? 'finished' : r.stopped === 'time' ? 'stopped at the time limit' : 'cancelled';
       console.log(`${how} at step ${r.step} of ${r.totalSteps}; checkpoint ${r.checkpoint}`);
-      if (r.before && r.after) console.log(`held-out loss ${r.before.loss.toFixed(4)} → ${r.after.loss.toFixed(4)}, top-1 ${pct(r.before.top1)} → ${pct(r.after.top1)}`);
+      if (r.before && r.after) console.log(`held-out loss ${r.before.loss.toFixed(4)} → ${r.after.loss.toFixed(4)}, top-1 ${percent(r.before.top1)} → ${percent(r.after.top1)}`);
       if (r.modelDir) {
         const rel = path.relative(process.cwd(), r.modelDir);
         console.log(`model: ${r.modelDir}  (try: cloze fill "…[MASK]…" --model ${rel.startsWith('..') ? r.modelDir : rel})`);
@@ -191,8 +192,4 @@ function duration(sec: number): string {
   if (s < 60) return `${s}s`;
   if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
   return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
-}
-
-function pct(x: number): string {
-  return `${(100 * x).toFixed(1)}%`;
 }

@@ -1,12 +1,7 @@
 // The webview behind the hover's "probability view" link: every candidate of a mask as bars, with entropy and joint fills.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { cspNonce } from './nonce';
 import type { ServiceClient } from './service';
-
-/** A CSP nonce must be unguessable: from the system's CSPRNG, not Math.random. */
-function nonce(): string {
-  return randomBytes(18).toString('base64');
-}
 
 export class ProbabilityView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;
@@ -44,7 +39,7 @@ export class ProbabilityView implements vscode.Disposable {
       enableScripts: true,
       localResourceRoots: [media],
     });
-    const n = nonce();
+    const n = cspNonce();
     const css = panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'probabilities.css'));
     const js = panel.webview.asWebviewUri(vscode.Uri.joinPath(media, 'probabilities.js'));
     panel.webview.html = `<!DOCTYPE html>

@@ -2,6 +2,7 @@
 // token is the model's top-1, in its top 10, top 100, or beyond), with a hover giving the bits and what it expected.
 import * as vscode from 'vscode';
 import { mdCode } from '../core/markdown';
+import { percent } from '../format';
 import type { SurprisalResult, SurprisalToken } from '../server/protocol';
 import type { ServiceClient } from './service';
 import { isEnabledFor } from './settings';
@@ -93,7 +94,7 @@ export class SurprisalLens implements vscode.Disposable {
     const range = new vscode.Range(t.range.start.line, t.range.start.character, t.range.end.line, t.range.end.character);
     const md = new vscode.MarkdownString();
     md.appendMarkdown(`**Cloze surprisal** — ${mdCode(doc.getText(range))}: **${t.bits.toFixed(1)} bits** (rank ${t.rank}, ${BANDS[bandOf(t.rank)].name})\n\n`);
-    md.appendMarkdown(`The model expected: ${t.top.map((c) => `${mdCode(c.text)} ${(100 * c.score).toFixed(1)}%`).join(' · ')}`);
+    md.appendMarkdown(`The model expected: ${t.top.map((c) => `${mdCode(c.text)} ${percent(c.score)}`).join(' · ')}`);
     return new vscode.Hover(md, range);
   }
 

@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError } from './errors';
 import { readJsonObject } from './jsonFile';
-import { checkReadable, isFile as exists, pathExists, readCappedText, type FileKind } from './paths';
+import { checkReadable, isFile as exists, pathExists, type FileKind } from './paths';
 import { resolveModelDir } from './modelPointer';
 import { choosePrecision, type Precision } from './precision';
 

@@ -58,11 +58,6 @@ export class Rng {
     return { algorithm: 'xoshiro128**', s: [this.s0, this.s1, this.s2, this.s3] };
   }
 
-  /** An independent copy at the same position. */
-  clone(): Rng {
-    return new Rng([this.s0, this.s1, this.s2, this.s3]);
-  }
-
   /** The next 32 random bits as an unsigned integer. */
   nextU32(): number {
     const result = Math.imul(rotl(Math.imul(this.s1, 5), 7), 9) >>> 0;

@@ -5,8 +5,9 @@ import { Graph, Value, attr } from './onnx/graph';
 import { FloatDType } from './onnx/proto';
 import { ParamValues, encode, mlmHead, paramInputs } from './bert';
 import { BertConfig, paramShapes } from './model';
+import { IGNORE_LABEL } from './batch';
 
-export const IGNORE_INDEX = -100;
+export const IGNORE_INDEX = Number(IGNORE_LABEL);
 
 /** Sizes fixed per graph: sequences per batch, tokens per sequence, label slots per batch. */
 export interface BatchShape {

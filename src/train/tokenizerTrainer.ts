@@ -3,7 +3,7 @@
 // The `tokenizers` binding's `train(files)` takes no options (it always aims at 30,000 tokens). BPE merges are learned
 // in order of frequency, so the first K merges over the full byte alphabet are exactly the tokenizer one would get
 // with a smaller target: we train once and keep the prefix. Byte-level BPE training is also deterministic, which the
-// binding's WordPiece training is not (see DESIGN.md).
+// binding's WordPiece training is not (two runs on the same files can give different vocabularies).
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';

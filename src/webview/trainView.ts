@@ -1,6 +1,7 @@
 // The training view's page script: live loss and held-out accuracy charts, run stats and the before/after table.
 // Runs inside the webview (a browser), bundled with Chart.js into media/trainView.js; it imports nothing from vscode.
 import { Chart, type ChartConfiguration, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend } from 'chart.js';
+import { percent } from '../format';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
@@ -19,23 +20,22 @@ type Message =
   | { type: 'state'; text: string };
 
 const $ = (id: string) => document.getElementById(id)!;
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const fmtTime = (s: number) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '…');
 const css = (name: string, fallback: string) => getComputedStyle(document.body).getPropertyValue(name).trim() || fallback;
 
-function lineChart(canvas: string, label: string, color: string, yTitle: string, percent: boolean): Chart<'line', { x: number; y: number }[]> {
+function lineChart(canvas: string, label: string, color: string, yTitle: string, asPercent: boolean): Chart<'line', { x: number; y: number }[]> {
   const fg = css('--vscode-foreground', '#888');
   const grid = css('--vscode-editorWidget-border', 'rgba(128,128,128,0.3)');
   const cfg: ChartConfiguration<'line', { x: number; y: number }[]> = {
     type: 'line',
-    data: { datasets: [{ label, data: [], borderColor: color, backgroundColor: color, pointRadius: percent ? 3 : 0, borderWidth: 2, tension: 0.2 }] },
+    data: { datasets: [{ label, data: [], borderColor: color, backgroundColor: color, pointRadius: asPercent ? 3 : 0, borderWidth: 2, tension: 0.2 }] },
     options: {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
       scales: {
         x: { type: 'linear', title: { display: true, text: 'step', color: fg }, ticks: { color: fg }, grid: { color: grid } },
-        y: { title: { display: true, text: yTitle, color: fg }, ticks: { color: fg, callback: (v) => (percent ? `${(Number(v) * 100).toFixed(1)}%` : String(v)) }, grid: { color: grid } },
+        y: { title: { display: true, text: yTitle, color: fg }, ticks: { color: fg, callback: (v) => (asPercent ? percent(Number(v)) : String(v)) }, grid: { color: grid } },
       },
       plugins: { legend: { labels: { color: fg } } },
     },
@@ -57,8 +57,8 @@ function scoreTable(before?: Score, after?: Score): void {
   const body = $('scores');
   body.replaceChildren();
   const rows: [string, (s: Score) => string, boolean][] = [
-    ['top-1 accuracy', (s) => pct(s.top1), true],
-    ['top-5 accuracy', (s) => pct(s.top5), true],
+    ['top-1 accuracy', (s) => percent(s.top1), true],
+    ['top-5 accuracy', (s) => percent(s.top5), true],
     ['perplexity', (s) => s.perplexity.toFixed(1), false],
   ];
   for (const [name, f, higherIsBetter] of rows) {
@@ -124,7 +124,7 @@ window.addEventListener('message', (event: MessageEvent<Message>) => {
         cell(tr, h.mode);
         cell(tr, `${h.minutes.toFixed(1)} min / ${h.steps} steps`);
         cell(tr, String(h.files));
-        cell(tr, h.before && h.after ? `${pct(h.before.top1)} → ${pct(h.after.top1)}` : '—');
+        cell(tr, h.before && h.after ? `${percent(h.before.top1)} → ${percent(h.after.top1)}` : '—');
         body.appendChild(tr);
       }
       break;

@@ -1,12 +1,12 @@
 // "Cloze: Train on Workspace" and its companions: pick a budget, preview the data, train with progress, swap the model in.
 import * as vscode from 'vscode';
 import type { TrainPreview, TrainProgressEvent, TrainSummary } from '../../server/protocol';
+import { percent } from '../../format';
 import type { ServiceClient } from '../service';
 import type { TrainingStore } from './history';
 import type { TrainView } from './trainView';
 import { workspaceTrainingFiles } from './workspaceFiles';
 
-const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 const eta = (s: number) => (Number.isFinite(s) ? (s >= 60 ? `${Math.floor(s / 60)} min ${Math.round(s % 60)} s` : `${Math.round(s)} s`) : '…');
 
 /**
@@ -144,8 +144,8 @@ export class Trainer {
           last = done;
         });
         const subEval = this.service.onTrainEval((e) => {
-          if (e.phase === 'before') progress.report({ message: `held-out accuracy before: ${pct(e.top1)}` });
-          if (e.phase === 'after') progress.report({ message: `held-out accuracy after: ${pct(e.top1)}; exporting the model…` });
+          if (e.phase === 'before') progress.report({ message: `held-out accuracy before: ${percent(e.top1)}` });
+          if (e.phase === 'after') progress.report({ message: `held-out accuracy after: ${percent(e.top1)}; exporting the model…` });
         });
         try {
           return await this.service.trainStart(params);
@@ -199,7 +199,7 @@ export class Trainer {
     }
     await this.store.setTrainedModel(s.modelDir);
     const status = await this.service.configure();
-    const scores = s.before && s.after ? `held-out masked-token accuracy ${pct(s.before.top1)} → ${pct(s.after.top1)}, perplexity ${s.before.perplexity.toFixed(1)} → ${s.after.perplexity.toFixed(1)}` : 'done';
+    const scores = s.before && s.after ? `held-out masked-token accuracy ${percent(s.before.top1)} → ${percent(s.after.top1)}, perplexity ${s.before.perplexity.toFixed(1)} → ${s.after.perplexity.toFixed(1)}` : 'done';
     const line = `Cloze: trained ${s.step} steps in ${s.minutes.toFixed(1)} min — ${scores}.`;
     this.log.info(`${line} Model: ${s.modelDir}`);
     const using = status?.state === 'ready' ? ' Now using the trained model.' : ` The model could not be loaded: ${status?.error ?? 'unknown error'}`;

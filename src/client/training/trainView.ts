@@ -1,6 +1,6 @@
 // The training view: a webview (strict CSP, local scripts only) that replays and follows the current run.
-import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
+import { cspNonce } from '../nonce';
 import type { TrainEvalEvent, TrainPreview, TrainProgressEvent, TrainSummary } from '../../server/protocol';
 import type { HistoryEntry } from './history';
 
@@ -64,7 +64,7 @@ export class TrainView implements vscode.Disposable {
       retainContextWhenHidden: true,
       localResourceRoots: [media],
     });
-    const nonce = randomBytes(16).toString('base64');
+    const nonce = cspNonce();
     const src = (f: string) => panel.webview.asWebviewUri(vscode.Uri.joinPath(media, f));
     panel.webview.html = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="UTF-8">

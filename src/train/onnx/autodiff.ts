@@ -29,10 +29,6 @@ export class Tape {
     return v;
   }
 
-  requiresGrad(v: Value): boolean {
-    return this.needsGrad.has(v);
-  }
-
   /** A scalar constant of the activation dtype. */
   c(value: number): Value {
     return this.g.scalar(this.dtype, value);

@@ -131,10 +131,6 @@ export class Graph {
     return out;
   }
 
-  get nodeCount(): number {
-    return this.nodes.length;
-  }
-
   toProto(): onnx.IGraphProto {
     return {
       name: this.name,

@@ -1,4 +1,5 @@
-// The only place that touches ONNX protobuf: element types, tensors as raw little-endian bytes, model encode/decode.
+// ONNX protobuf for the graphs we build: element types, tensors as raw little-endian bytes, model encode/decode
+// (quantize.ts and halfWeights.ts rewrite existing graphs with onnx-proto directly).
 import { endianness } from 'node:os';
 import { onnx } from 'onnx-proto';
 
@@ -26,10 +27,6 @@ export const IR_VERSION = 9;
 
 // Typed arrays are written as raw_data, which ONNX defines as little-endian.
 if (endianness() !== 'LE') throw new Error('ONNX raw tensor data is little-endian; this host is big-endian');
-
-export function elemType(dtype: DType): number {
-  return ELEM_TYPE[dtype];
-}
 
 /** Typed array of the right kind for `dtype`, filled from plain numbers (or bigints for int64). */
 export function typedArray(dtype: DType, values: ArrayLike<number> | ArrayLike<bigint>): TensorData {
