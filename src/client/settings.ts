@@ -21,7 +21,6 @@ export function serviceSettings(extensionPath: string, trainedModel?: string): S
     topK: c.get<number>('topK', 8),
     contextTokens: c.get<number>('contextTokens', 256),
     maxFileSizeMB: c.get<number>('maxFileSizeMB', 5),
-  };
     proxy: proxySettings(),
   };
 }

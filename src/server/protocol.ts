@@ -20,10 +20,10 @@ export interface ServiceSettings {
   readonly topK: number;
   readonly contextTokens: number;
   readonly maxFileSizeMB: number;
-}
-
   /** The editor's proxy settings (http.proxy, …), for Hub downloads. */
   readonly proxy?: ProxySettings;
+}
+
 export interface ModelStatus {
   readonly state: 'loading' | 'ready' | 'error';
   readonly model?: string;
