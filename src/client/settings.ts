@@ -35,6 +35,7 @@ export function proxySettings(): ProxySettings {
     strictSSL: h.get<boolean>('proxyStrictSSL', true),
     noProxy: h.get<string[]>('noProxy', []),
     ...(auth ? { proxyAuthorization: auth } : {}),
+  };
 }
 
 /** `~` and `${workspaceFolder}` in a model path, as users write them in settings. */
