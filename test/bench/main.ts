@@ -2,6 +2,7 @@
 import os from 'node:os';
 import path from 'node:path';
 import { benchFill, type FillBenchOptions } from './fill';
+import { benchFused } from './fused';
 import { prepareModels } from './models';
 import { machineInfo, saveResults } from './report';
 import { benchTraining } from './train';
@@ -14,16 +15,19 @@ interface Args {
   readonly quick: boolean;
   /** Fill latency of the bert-base-sized encoder only (128 and 256 tokens). */
   readonly base: boolean;
+  /** Fill latency of the plain, fused, int8 and fused+int8 graphs only (main subject and models/default). */
+  readonly fused: boolean;
   readonly runs?: number;
   readonly threads?: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--runs N] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--runs N] [--threads N]';
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Part | undefined;
   let quick = false;
   let base = false;
+  let fused = false;
   let runs: number | undefined;
   let threads: number | undefined;
   const positive = (flag: string, v: string | undefined): number => {
@@ -35,6 +39,7 @@ function parseArgs(argv: readonly string[]): Args {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--base') base = true;
+    else if (a === '--fused') fused = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'fill' && v !== 'train') throw new Error(`--only takes fill or train\n${USAGE}`);
@@ -46,7 +51,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { only, quick, base, runs, threads };
+  return { only, quick, base, fused, runs, threads };
 }
 
 async function main(): Promise<void> {
@@ -58,23 +63,25 @@ async function main(): Promise<void> {
   const loadAtStart = os.loadavg();
   const results: Record<string, unknown> = { started: started.toISOString(), quick: args.quick, machine };
 
-  if (args.only !== 'train') {
-    const opts: FillBenchOptions = {
-      runs: args.runs ?? (args.quick ? 30 : 80),
-      warmup: args.quick ? 5 : 10,
-      threads: args.threads ?? os.availableParallelism(),
-      topK: 8,
-      log,
-    };
+  const opts: FillBenchOptions = {
+    runs: args.runs ?? (args.quick ? 30 : 80),
+    warmup: args.quick ? 5 : 10,
+    threads: args.threads ?? os.availableParallelism(),
+    topK: 8,
+    log,
+  };
+  if (args.only !== 'train' && !args.fused) {
     // --base: the bert-base-sized encoder alone; --quick: the main subject (6,000-row vocabulary, 256-token window).
     results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.quick ? 'main' : 'all', log), opts);
   }
+  // --fused alone, or part of the full bench: plain vs fused vs int8 graphs of the same weights.
+  if (args.fused || (!args.only && !args.quick && !args.base)) results.fused = await benchFused(opts);
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick && !args.base)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
-    log(`training throughput skipped in ${args.base ? '--base' : '--quick'} (npm run bench -- --only train [--quick])`);
+    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : '--quick'} (npm run bench -- --only train [--quick])`);
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   // Other processes on a 2-core machine move absolute times a lot; the ratios hold better. Keep the context.
