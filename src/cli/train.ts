@@ -21,6 +21,8 @@ const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer D
   --max-positions N     from scratch: position embeddings for N tokens (default: --seq), to continue at a longer --seq later
   --batch N --seq N --steps-per-call N --lr X --warmup N --decay linear|cosine --min-lr-ratio X
   --weight-decay X --clip X --seed N --held-out X --whole-word --mask-prob X --exclude GLOB (repeatable)
+  --masking uniform|surprisal  which tokens become targets: all alike (default), or more often the ones the model
+                        currently finds surprising (same rate and 80/10/10; held-out scores stay uniformly masked)
   --checkpoint-every N  also checkpoint every N steps (default: every 60 s)
   --eval-every N        held-out evaluation every N steps (always before and after)
   --threads N           ONNX Runtime threads (a resume is bit-exact only with the same count)
@@ -70,6 +72,7 @@ export async function run(argv: string[]): Promise<number> {
       'held-out': { type: 'string' },
       'whole-word': { type: 'boolean', default: false },
       'mask-prob': { type: 'string' },
+      masking: { type: 'string' },
       exclude: { type: 'string', multiple: true },
       'checkpoint-every': { type: 'string' },
       'eval-every': { type: 'string' },
@@ -89,6 +92,10 @@ export async function run(argv: string[]): Promise<number> {
   if (values.steps !== undefined && values.minutes !== undefined && !values.resume) {
     throw new ClozeError('training', 'Give either --steps or --minutes, not both (with --minutes alone the step count is fitted to the time).');
   }
+  if (values.masking !== undefined && values.masking !== 'uniform' && values.masking !== 'surprisal') {
+    throw new ClozeError('training', `--masking must be uniform or surprisal, not "${values.masking}".`);
+  }
+  if (values.masking === 'surprisal' && values['whole-word']) throw new ClozeError('training', '--masking surprisal picks single tokens; it does not combine with --whole-word.');
   if (values.decay !== undefined && values.decay !== 'linear' && values.decay !== 'cosine') {
     throw new ClozeError('training', `--decay must be linear or cosine, not "${values.decay}".`);
   }
@@ -148,6 +155,7 @@ export async function run(argv: string[]): Promise<number> {
     heldOutFraction: num(v, 'held-out', { min: 0, max: 0.9 }),
     wholeWord: values['whole-word'],
     maskProb: num(v, 'mask-prob', { min: 0.01, max: 0.9 }),
+    masking: values.masking as 'uniform' | 'surprisal' | undefined,
     exclude: values.exclude,
     checkpointEverySteps: num(v, 'checkpoint-every', { int: true, min: 1 }),
     evalEverySteps: num(v, 'eval-every', { int: true, min: 1 }),

@@ -20,6 +20,12 @@ export interface CollatorOptions {
   readonly replaceWithRandom?: number;
   /** Select whole words (a word start with all its continuation pieces) instead of single tokens. */
   readonly wholeWord?: boolean;
+  /**
+   * Informed masking: a token's chance of being a target is maskProb × its weight ÷ the mean weight of the batch's
+   * maskable tokens (capped at 1), so the expected rate stays maskProb while surprising tokens are chosen more often.
+   * Without it every token has the same chance. Not combined with wholeWord.
+   */
+  readonly weightOf?: (id: number) => number;
 }
 
 /**
@@ -57,6 +63,7 @@ export class MaskingCollator {
     if (!(this.maskProb > 0 && this.maskProb <= 1)) throw new RangeError(`maskProb must be in (0, 1], got ${this.maskProb}`);
     if (!(this.pMask >= 0 && this.pRandom >= 0 && this.pMask + this.pRandom <= 1)) throw new RangeError('replaceWithMask + replaceWithRandom must be within [0, 1]');
     if (opts.maxMasked < 1) throw new RangeError('maxMasked must be at least 1');
+    if (opts.weightOf && opts.wholeWord) throw new RangeError('informed masking picks single tokens; it does not combine with wholeWord');
     this.special = new Uint8Array(opts.vocabSize);
     for (const id of opts.specialIds) if (id >= 0 && id < opts.vocabSize) this.special[id] = 1;
     this.special[opts.maskTokenId] = 1;
@@ -101,12 +108,15 @@ export class MaskingCollator {
           // One draw per word; continuation pieces follow their word's choice.
           if (data.wordStart[r * S + s]) wordChosen = rng.next() < this.maskProb;
           choose = wordChosen;
+        } else if (this.opts.weightOf) {
+          choose = false; // chosen below, once the batch's mean weight is known
         } else {
           choose = rng.next() < this.maskProb;
         }
         if (choose) selected.push(flat);
       }
     }
+    if (this.opts.weightOf) this.reselectByWeight(original, attentionMask, selected, rng, this.opts.weightOf);
     // A batch without targets would make the loss 0/0; one target keeps every step meaningful.
     if (selected.length === 0) {
       const maskable: number[] = [];
@@ -142,6 +152,23 @@ export class MaskingCollator {
     }
     const batch: Batch = { batch: B, seq: S, maxMasked: M, inputIds, attentionMask, maskedPositions, labels };
     return { batch, detail: { selected: chosenCount, dropped: chosenCount - kept.length, masked, randomized, kept: unchanged } };
+  }
+
+  /** Informed masking's selection: one draw per maskable token, in order, with its weighted probability. */
+  private reselectByWeight(original: Int32Array, attentionMask: BigInt64Array, selected: number[], rng: Rng, weightOf: (id: number) => number): void {
+    const maskable: number[] = [];
+    const weights: number[] = [];
+    let sum = 0;
+    for (let flat = 0; flat < original.length; flat++) {
+      if (attentionMask[flat] !== 1n || this.special[original[flat]]) continue;
+      const w = weightOf(original[flat]);
+      maskable.push(flat);
+      weights.push(w);
+      sum += w;
+    }
+    if (maskable.length === 0) return;
+    const scale = (this.maskProb * maskable.length) / Math.max(1e-12, sum);
+    for (let i = 0; i < maskable.length; i++) if (rng.next() < Math.min(1, weights[i] * scale)) selected.push(maskable[i]);
   }
 
   /** A uniformly random non-special id. */

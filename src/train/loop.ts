@@ -1,11 +1,12 @@
 // Section 4 of a run: K optimizer steps per session call, progress, evaluations and checkpoints between calls.
 import { ClozeError } from '../core/errors';
-import type { Batch } from './batch';
+import { IGNORE_LABEL, type Batch } from './batch';
 import type { BatchStream } from './collator';
 import type { EvalResult } from './metrics';
 import { scheduleOf, withWarmup, type OpenedRun } from './plan';
 import { learningRate } from './schedule';
 import type { TrainStep } from './step';
+import type { SurprisalTable } from './surprisalTable';
 import type { Data } from './trainData';
 import type { TrainOptions, TrainProgress, TrainResult } from './trainOptions';
 
@@ -24,6 +25,8 @@ export interface LoopContext {
   readonly logLine: (rec: object) => Promise<void>;
   readonly checkpoint: () => Promise<void>;
   readonly log: (m: string) => void;
+  /** Informed masking: fed with every target's loss after each call. */
+  readonly surprisal?: SurprisalTable;
 }
 
 /** Runs until the plan's steps are done, the time is up or the signal aborts. Checkpoints only between calls, so a resume replays calls exactly. */
@@ -50,7 +53,8 @@ export async function runLoop(ctx: LoopContext): Promise<TrainResult['stopped']>
       lrs.push(learningRate(opt.step + i, scheduleOf(run.plan, run.totalKnown)));
     }
     const t0 = Date.now();
-    const { losses } = await trainStep.run(run.params, opt, batches, lrs);
+    const { losses, targetLosses } = await trainStep.run(run.params, opt, batches, lrs);
+    if (ctx.surprisal && targetLosses) batches.forEach((b, i) => ctx.surprisal!.observe(b.labels, targetLosses[i], (l) => l !== IGNORE_LABEL));
     const sec = Math.max(1e-3, (Date.now() - t0) / 1000);
     calls++;
     const loss = losses.reduce((a, b) => a + b, 0) / losses.length;

@@ -12,6 +12,7 @@ import { Rng } from './rng';
 import { CHECKPOINT_FILE, MODEL_DIR, TOKENIZER_DIR } from './runLayout';
 import { splitFiles } from './split';
 import { DEFAULT_HYPER, createOptimizerState, type OptimizerState } from './step';
+import type { SurprisalTableState } from './surprisalTable';
 import { trainByteLevelBpe } from './tokenizerTrainer';
 import { gatherCorpus } from './trainData';
 import { DEFAULT_SCRATCH, type ScratchSize, type TrainOptions, type TrainPlan } from './trainOptions';
@@ -29,6 +30,8 @@ export interface OpenedRun {
   readonly maskRng: Rng;
   readonly tok: FramingTokenizer;
   before?: EvalResult;
+  /** Informed masking's table as the checkpoint left it. */
+  readonly surprisal?: SurprisalTableState;
   /** False while a `--minutes` run without `--steps` has not yet fitted its step count. */
   totalKnown: boolean;
 }
@@ -51,6 +54,7 @@ export async function openRun(opts: TrainOptions, outDir: string, ckFile: string
       cursor: ck.cursor,
       maskRng: Rng.fromState(ck.rng),
       before: ck.extra?.before as EvalResult | undefined,
+      surprisal: ck.extra?.surprisal as SurprisalTableState | undefined,
       tok: await loadFramingTokenizer(plan.tokenizerDir),
       totalKnown: true,
     };
@@ -138,6 +142,7 @@ async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cf
     heldOutFraction: opts.heldOutFraction ?? 0.1,
     wholeWord: opts.wholeWord ?? false,
     maskProb: opts.maskProb ?? 0.15,
+    ...(opts.masking === 'surprisal' ? { masking: 'surprisal' as const } : {}),
     threads: opts.threads ?? availableParallelism(),
     ...(opts.maxCorpusBytes !== undefined ? { maxCorpusBytes: opts.maxCorpusBytes } : {}),
     heldOutBy: 'size',

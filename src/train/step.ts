@@ -86,18 +86,20 @@ export class TrainStep {
     private readonly shapes: Map<string, number[]>,
   ) {}
 
-  static async create(cfg: BertConfig, shape: StepShape, hyper: StepHyper, opts?: SessionOptions): Promise<TrainStep> {
+  /** With `targetLosses`, run() also returns every target's own loss (for informed masking). */
+  static async create(cfg: BertConfig, shape: StepShape, hyper: StepHyper, opts?: SessionOptions & { targetLosses?: boolean }): Promise<TrainStep> {
     if (!Number.isInteger(shape.stepsPerCall) || shape.stepsPerCall < 1) throw new Error('StepShape.stepsPerCall must be a positive integer');
-    const session = await createSession(trainLoopGraph(cfg, shape, hyper), opts);
+    const session = await createSession(trainLoopGraph(cfg, shape, hyper, { targetLosses: opts?.targetLosses }), opts);
     return new TrainStep(session, cfg, { ...shape }, { ...hyper }, paramShapes(cfg));
   }
 
   /**
    * Runs batches.length (≤ stepsPerCall) AdamW steps; lrs[i] is step i's learning rate. Replaces the arrays in
    * `params`, `opt.m` and `opt.v` with the updated ones (the old arrays are not modified) and advances `opt.step`.
-   * Returns each step's mean masked-LM loss and its gradient norm before clipping.
+   * Returns each step's mean masked-LM loss and its gradient norm before clipping (and, when created with
+   * targetLosses, each step's per-target losses, aligned with its batch's labels).
    */
-  async run(params: Params, opt: OptimizerState, batches: Batch[], lrs: number[]): Promise<{ losses: number[]; gradNorms: number[] }> {
+  async run(params: Params, opt: OptimizerState, batches: Batch[], lrs: number[]): Promise<{ losses: number[]; gradNorms: number[]; targetLosses?: Float32Array[] }> {
     const k = batches.length;
     if (k < 1 || k > this.shape.stepsPerCall) throw new Error(`run takes 1..${this.shape.stepsPerCall} batches, got ${k}`);
     if (lrs.length !== k) throw new Error(`run got ${k} batches but ${lrs.length} learning rates`);
@@ -132,9 +134,11 @@ export class TrainStep {
       opt.v.set(name, out[IO.newV(name)].data as Float32Array);
     }
     opt.step += k;
+    const perTarget = out[IO.targetLosses]?.data as Float32Array | undefined;
     return {
       losses: Array.from(out[IO.losses].data as Float32Array),
       gradNorms: Array.from(out[IO.gradNorms].data as Float32Array),
+      targetLosses: perTarget && batches.map((_, i) => perTarget.subarray(i * maxMasked, (i + 1) * maxMasked)),
     };
   }
 

@@ -53,6 +53,7 @@ export const IO = {
   loss: 'loss',
   losses: 'losses',
   gradNorms: 'grad_norms',
+  targetLosses: 'target_losses',
   lossSum: 'loss_sum',
   count: 'count',
   top1: 'top1',
@@ -108,7 +109,11 @@ export function adamwScalars(step: number, lr: number, h: StepHyper): { updateSc
   return { updateScale: (lr * sqrtBc2) / (1 - h.beta1 ** step), epsHat: h.eps * sqrtBc2, decay: 1 - lr * h.weightDecay };
 }
 
-export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHyper): Graph {
+/**
+ * With `targetLosses`, the graph also outputs `target_losses` [K, maxMasked]: each target's own loss in nats (entries
+ * whose label is ignored hold junk), which informed masking feeds on. Without it the graph is exactly what it was.
+ */
+export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHyper, opts: { targetLosses?: boolean } = {}): Graph {
   const g = new Graph('cloze_mlm_train_loop');
   const shapes = paramShapes(cfg);
   const names = [...shapes.keys()];
@@ -143,7 +148,7 @@ export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHy
 
   const t = new Tape(body, 'float32');
   const p: ParamValues = new Map(names.map((n, i) => [n, t.watch(carried.p[i])]));
-  const { loss } = t.crossEntropy(maskedLogits(t, cfg, p, batch), batch.labels, IGNORE_INDEX);
+  const { loss, logProb } = t.crossEntropy(maskedLogits(t, cfg, p, batch), batch.labels, IGNORE_INDEX);
   const grads = t.gradients(loss, [...p.values()]);
   const gs = names.map((n) => requireGrad(grads, p, n));
 
@@ -182,8 +187,15 @@ export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHy
   names.forEach((n, i) => body.output(update.out[i].v, `step.new.adam_v.${n}`, 'float32', shapes.get(n)!));
   body.output(loss, 'step.loss', 'float32', []);
   body.output(update.gradNorm, 'step.grad_norm', 'float32', []);
+  if (opts.targetLosses) {
+    // −log p(label) per target row; an ignored label (−100) is read at column 0 instead, and the caller skips it.
+    const safe = body.op('Where', [body.op('Equal', [batch.labels, body.constant('int64', [IGNORE_INDEX], [])]), body.constant('int64', [0], []), batch.labels]);
+    const picked = body.op('GatherElements', [logProb, body.op('Unsqueeze', [safe, body.ints([1])])], { axis: attr.int(1) });
+    body.output(body.op('Neg', [body.op('Squeeze', [picked, body.ints([1])])]), 'step.target_losses', 'float32', [shape.maxMasked]);
+  }
 
-  const outputs = g.opN('Loop', [steps, g.constant('bool', [1], []), ...outer.p, ...outer.m, ...outer.v], 3 * names.length + 2, {
+  const scanOutputs = opts.targetLosses ? 3 : 2;
+  const outputs = g.opN('Loop', [steps, g.constant('bool', [1], []), ...outer.p, ...outer.m, ...outer.v], 3 * names.length + scanOutputs, {
     body: attr.graph(body),
   });
   names.forEach((n, i) => g.output(outputs[i], IO.newParam(n), 'float32', shapes.get(n)!));
@@ -191,6 +203,7 @@ export function trainLoopGraph(cfg: BertConfig, shape: BatchShape, hyper: StepHy
   names.forEach((n, i) => g.output(outputs[2 * names.length + i], IO.newV(n), 'float32', shapes.get(n)!));
   g.output(outputs[3 * names.length], IO.losses, 'float32', ['steps']);
   g.output(outputs[3 * names.length + 1], IO.gradNorms, 'float32', ['steps']);
+  if (opts.targetLosses) g.output(outputs[3 * names.length + 2], IO.targetLosses, 'float32', ['steps', shape.maxMasked]);
   return g;
 }
 

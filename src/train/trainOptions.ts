@@ -2,6 +2,9 @@
 import type { EvalResult } from './metrics';
 
 /** Size of a model trained from scratch. */
+/** See src/train/surprisalTable.ts. */
+export type MaskingPolicy = 'uniform' | 'surprisal';
+
 export interface ScratchSize {
   readonly layers: number;
   readonly hidden: number;
@@ -57,6 +60,8 @@ export interface TrainOptions {
   readonly heldOutFraction?: number;
   readonly wholeWord?: boolean;
   readonly maskProb?: number;
+  /** Which tokens become targets: all alike (default), or more often the ones the model currently finds surprising. */
+  readonly masking?: MaskingPolicy;
   readonly exclude?: readonly string[];
   /** Take files until their text adds up to this many bytes, skip the rest (default: no cap; the editor caps a workspace). */
   readonly maxCorpusBytes?: number;
@@ -135,6 +140,8 @@ export interface TrainPlan {
   readonly heldOutFraction: number;
   readonly wholeWord: boolean;
   readonly maskProb: number;
+  /** Absent in plans made before informed masking: 'uniform'. */
+  readonly masking?: MaskingPolicy;
   readonly threads: number;
   readonly maxCorpusBytes?: number;
   /** How the held-out files are chosen (see splitFiles); absent in plans made before the token cap: 'hash'. */

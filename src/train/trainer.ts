@@ -11,6 +11,7 @@ import { MaskedLmMetrics, type EvalResult } from './metrics';
 import { openRun } from './plan';
 import { CHECKPOINT_FILE, LOG_FILE, MODEL_DIR } from './runLayout';
 import { EvalStep, TrainStep } from './step';
+import { SurprisalTable } from './surprisalTable';
 import { heldOutBatches, prepareData } from './trainData';
 import type { TrainOptions, TrainResult } from './trainOptions';
 
@@ -42,18 +43,22 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     log('warning: the training files changed since the checkpoint; continuing on the new data (the run will not match an uninterrupted one)');
   }
   const plan = run.plan;
-  const collator = new MaskingCollator({
+  const collatorOptions = {
     batch: plan.batch, seq: plan.seq, maxMasked: plan.maxMasked, vocabSize: tok.vocabSize, maskTokenId: tok.maskId,
     specialIds: tok.specialIds, maskProb: plan.maskProb, wholeWord: plan.wholeWord,
-  });
+  };
+  // Informed masking chooses the training targets; held-out batches stay uniformly masked, so scores compare across policies.
+  const surprisal = plan.masking === 'surprisal' ? new SurprisalTable(tok.vocabSize, run.surprisal) : undefined;
+  const collator = new MaskingCollator({ ...collatorOptions, weightOf: surprisal && ((id) => surprisal.weight(id)) });
+  const uniform = surprisal ? new MaskingCollator(collatorOptions) : collator;
   const stream = new BatchStream(data.train, collator, plan.batch, plan.seed + 0x20000000, run.maskRng, cursor ? { epoch: cursor.epoch, offset: cursor.offset } : undefined);
 
   // 3. Sessions.
   const threads = plan.threads;
   const trainStep = await TrainStep.create(cfg, { batch: plan.batch, seq: plan.seq, maxMasked: plan.maxMasked, stepsPerCall: plan.stepsPerCall },
-    { weightDecay: plan.weightDecay, beta1: plan.beta1, beta2: plan.beta2, eps: plan.eps, clipNorm: plan.clipNorm }, { threads });
+    { weightDecay: plan.weightDecay, beta1: plan.beta1, beta2: plan.beta2, eps: plan.eps, clipNorm: plan.clipNorm }, { threads, targetLosses: surprisal !== undefined });
   const evalStep = await EvalStep.create(cfg, { batch: plan.batch, seq: plan.seq, maxMasked: plan.maxMasked }, { threads });
-  const evalBatches = heldOutBatches(data.heldOut, collator, plan.batch, opts.evalBatches ?? 64);
+  const evalBatches = heldOutBatches(data.heldOut, uniform, plan.batch, opts.evalBatches ?? 64);
   const evaluate = async (): Promise<EvalResult> => {
     const m = new MaskedLmMetrics();
     for (const b of evalBatches) m.add(await evalStep.run(params, b));
@@ -68,7 +73,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const pos = stream.position;
     await saveCheckpoint(ckFile, {
       step: opt.step, config: cfg, hyper: run.plan, cursor: { epoch: pos.epoch, offset: pos.offset, dataHash: data.dataHash },
-      rng: stream.rng.state(), params, m: opt.m, v: opt.v, extra: run.before ? { before: run.before } : {},
+      rng: stream.rng.state(), params, m: opt.m, v: opt.v,
+      extra: { ...(run.before ? { before: run.before } : {}), ...(surprisal ? { surprisal: surprisal.state() } : {}) },
     });
   };
 
@@ -82,7 +88,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const evalMs = Date.now() - evalStarted;
 
     // 4. The loop.
-    const stopped = await runLoop({ opts, run, data, stream, trainStep, deadline, evalMs, evaluate, logLine, checkpoint, log });
+    const stopped = await runLoop({ opts, run, data, stream, trainStep, deadline, evalMs, evaluate, logLine, checkpoint, log, surprisal });
 
     // 5. The finished run.
     return await finishRun({ opts, outDir, ckFile, run, data, stopped, exactResume, evaluate, logLine, checkpoint });

@@ -231,7 +231,8 @@ export class Tape {
    * Mean cross-entropy of logits [M, V] against labels [M] over the labels that are not `ignoreIndex` (0 when there
    * are none, rather than NaN). Also returns the summed loss and the number of counted labels.
    */
-  crossEntropy(logits: Value, labels: Value, ignoreIndex: number): { loss: Value; lossSum: Value; count: Value } {
+  /** Mean loss over the non-ignored labels (differentiable), its sum and count, and log-softmax rows (not differentiated). */
+  crossEntropy(logits: Value, labels: Value, ignoreIndex: number): { loss: Value; lossSum: Value; count: Value; logProb: Value } {
     const g = this.g;
     const [lossSum, logProb] = g.opN('SoftmaxCrossEntropyLoss', [logits, labels], 2, {
       reduction: attr.string('sum'),
@@ -253,7 +254,7 @@ export class Tape {
         reduction: attr.string('add'),
       }));
     });
-    return { loss, lossSum, count };
+    return { loss, lossSum, count, logProb };
   }
 
   // ---- helpers ---------------------------------------------------------------------------------------------------
