@@ -1,8 +1,8 @@
 // Broken model folders (each derived from a real fixture) that the extension must reject with a clear message.
 import * as crypto from 'crypto';
 import * as fs from 'fs';
-import { onnx } from 'onnx-proto';
 import * as path from 'path';
+import { notFillMaskOnnx } from '../badOnnx';
 import { e2eTempDir } from './tempDirs';
 
 function copyModel(src: string, label: string): string {
@@ -44,16 +44,10 @@ export function noMaskTokenModel(src: string): string {
   return dir;
 }
 
-/** Tokenizer and config intact; model.onnx is a valid graph whose only input is `x` (no input_ids) and output `y`. */
+/** Tokenizer and config intact; model.onnx is a valid graph whose only input is `x` (no input_ids). */
 export function wrongInputsModel(src: string): string {
   const dir = copyModel(src, 'wrong-inputs');
-  const valueInfo = (name: string) => ({ name, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT, shape: { dim: [{ dimValue: 3 }] } } } });
-  const model = onnx.ModelProto.create({
-    irVersion: 7,
-    opsetImport: [{ domain: '', version: 13 }],
-    graph: { name: 'identity', node: [{ input: ['x'], output: ['y'], opType: 'Identity' }], input: [valueInfo('x')], output: [valueInfo('y')] },
-  });
-  fs.writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish());
+  fs.writeFileSync(path.join(dir, 'model.onnx'), notFillMaskOnnx('x'));
   return dir;
 }
 

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as net from 'net';
 import * as os from 'os';
 import * as path from 'path';
+import { fixturesDir, repoRoot } from '../paths';
 
 /** Absolute paths of the tools installed by scripts/e2e-setup.mjs. */
 export interface E2eTools {
@@ -43,8 +44,7 @@ export interface CodeServer {
   stop(keepFiles?: boolean): Promise<void>;
 }
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
+export { fixturesDir, repoRoot };
 
 /** Settings that keep runs quiet and repeatable (measured when the e2e set-up was designed). */
 export const quietSettings: Record<string, unknown> = {

@@ -10,18 +10,9 @@ import { fixture, repoRoot } from '../paths';
 const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
 const outRoot = path.join(repoRoot, 'out');
 
-/**
- * Starts `cloze <cmd> …` in its own Node process through the subcommand module's `run(argv)`, printing typed
- * errors the way the `cloze` entry point does (independent of which subcommands main.ts registers).
- */
+/** Starts `cloze <cmd> …` in its own Node process through the real entry point (src/cli/main.ts as tsc built it). */
 export function spawnCli(cmd: 'train' | 'eval', args: readonly string[]): ChildProcess {
-  const script = `
-    const { run } = require(${JSON.stringify(path.join(outRoot, 'src', 'cli', `${cmd}.js`))});
-    run(process.argv.slice(1)).then((c) => { process.exitCode = c; }, (e) => {
-      console.error('cloze: ' + (e && e.userMessage ? e.userMessage : (e && e.stack) || String(e)));
-      process.exitCode = 1;
-    });`;
-  return spawn(process.execPath, ['-e', script, '--', ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [path.join(outRoot, 'src', 'cli', 'main.js'), cmd, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export async function runCli(cmd: 'train' | 'eval', args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {

@@ -7,9 +7,9 @@ import { Batch } from '../../src/train/batch';
 import { Graph } from '../../src/train/onnx/graph';
 import { encodeModel } from '../../src/train/onnx/proto';
 
-export const repoRoot = path.resolve(__dirname, '..', '..', '..');
-export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
-export const FIXTURES = ['bert-tiny-wordpiece', 'roberta-tiny-bpe'] as const;
+import { fixturesDir } from '../paths';
+
+export { FIXTURES, fixturesDir, repoRoot } from '../paths';
 
 export interface ReferenceCase {
   name: string;

@@ -3,11 +3,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { onnx } from 'onnx-proto';
 import { Engine } from '../../src/core/engine';
 import { ClozeError } from '../../src/core/errors';
 import { DocumentGuard } from '../../src/server/documentGuard';
 import type { Notice } from '../../src/server/protocol';
+import { notFillMaskOnnx } from '../badOnnx';
 import { fixture } from '../paths';
 
 const BERT = fixture('bert-tiny-wordpiece');
@@ -28,24 +28,6 @@ async function loadError(dir: string): Promise<ClozeError> {
     return e;
   }
   assert.fail('the model loaded');
-}
-
-/** A valid ONNX graph that is not a fill-mask model: input_ids → one number per sequence. */
-function sequenceClassifierOnnx(): Uint8Array {
-  const model = onnx.ModelProto.create({
-    irVersion: 8,
-    opsetImport: [{ domain: '', version: 14 }],
-    graph: {
-      name: 'not-fill-mask',
-      node: [
-        { opType: 'Cast', input: ['input_ids'], output: ['f'], attribute: [{ name: 'to', type: onnx.AttributeProto.AttributeType.INT, i: 1 }] },
-        { opType: 'ReduceSum', input: ['f'], output: ['logits'], attribute: [{ name: 'keepdims', type: onnx.AttributeProto.AttributeType.INT, i: 0 }] },
-      ],
-      input: [{ name: 'input_ids', type: { tensorType: { elemType: onnx.TensorProto.DataType.INT64, shape: { dim: [{ dimParam: 'b' }, { dimParam: 's' }] } } } }],
-      output: [{ name: 'logits', type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }],
-    },
-  });
-  return onnx.ModelProto.encode(model).finish();
 }
 
 describe('bad models give actionable errors', () => {
@@ -114,10 +96,7 @@ describe('bad models give actionable errors', () => {
   it('a model whose inputs are not a fill-mask encoder\'s', async () => {
     const dir = copyModel(path.join(tmp, 'm'));
     // A real ONNX graph with an input no encoder has.
-    const m = onnx.ModelProto.decode(sequenceClassifierOnnx());
-    m.graph!.input![0].name = 'pixel_values';
-    m.graph!.node![0].input![0] = 'pixel_values';
-    writeFileSync(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(m).finish());
+    writeFileSync(path.join(dir, 'model.onnx'), notFillMaskOnnx('pixel_values'));
     const e = await loadError(dir);
     assert.equal(e.code, 'model-inputs');
     assert.match(e.userMessage, /pixel_values/);
@@ -125,7 +104,7 @@ describe('bad models give actionable errors', () => {
 
   it('a model whose output is not per-token logits', async () => {
     const dir = copyModel(path.join(tmp, 'm'));
-    writeFileSync(path.join(dir, 'model.onnx'), sequenceClassifierOnnx());
+    writeFileSync(path.join(dir, 'model.onnx'), notFillMaskOnnx());
     const e = await loadError(dir);
     assert.equal(e.code, 'model-inputs');
     assert.match(e.userMessage, /fill-mask/);

@@ -4,6 +4,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as vscode from 'vscode';
 import { e2eTempDir } from '../tempDirs';
+import { fixturesDir, repoRoot } from '../../paths';
 
 /** What `activate` returns (the extension's public contract). */
 export interface ClozeApi {
@@ -11,9 +12,7 @@ export interface ClozeApi {
   status(): Promise<{ model: string; modelDir: string; device: string; lastLatencyMs?: number }>;
 }
 
-/** out/test/e2e/suite → the repository root; the parity fixtures live in test/fixtures. */
-export const repoRoot = path.resolve(__dirname, '..', '..', '..', '..');
-export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
+export { fixturesDir, repoRoot };
 export const bertDir = path.join(fixturesDir, 'bert-tiny-wordpiece');
 
 export async function clozeApi(): Promise<ClozeApi> {
