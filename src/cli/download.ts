@@ -10,7 +10,9 @@ const USAGE = `usage: cloze download <org/name>[@revision] [--weights auto|safet
 Downloads config, tokenizer files and one weight file (model.safetensors, else an ONNX export) into the Hugging Face
 cache ($HF_HOME/hub, shared with Python), checks each file's size and sha256, and prepares the ONNX graph. Then the id
 works wherever a model folder does: cloze fill "…[MASK]…" --model org/name.
-Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private models), HF_HOME, HF_HUB_OFFLINE=1.`;
+Sharded checkpoints (model.safetensors.index.json) bring every shard.
+Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private models), HF_HOME, HF_HUB_OFFLINE=1,
+HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`;
 
 const WEIGHTS: readonly WeightChoice[] = ['auto', 'safetensors', 'onnx', 'quantized'];
 
