@@ -26,6 +26,8 @@ import {
   TrainProgressNotification,
   TrainStartRequest,
   TrainStopRequest,
+  TrainUnfinishedRequest,
+  TrainDiscardRequest,
   type DownloadEvent,
   type DownloadParams,
   type DownloadReply,
@@ -42,6 +44,7 @@ import {
   type TrainProgressEvent,
   type TrainStartParams,
   type TrainSummary,
+  type UnfinishedRun,
 } from '../server/protocol';
 import { documentSelector } from './settings';
 
@@ -248,6 +251,17 @@ export class ServiceClient implements vscode.Disposable {
   /** Stops a download the service started for the settings (a cloze.model Hub id not in the cache). */
   cancelDownload(id: string): void {
     if (this.client?.state === State.Running) void this.client.sendNotification(DownloadCancelNotification, { id });
+  }
+
+  /** The newest run under `runsDir` that can be resumed; the service knows what a run folder holds. */
+  async trainUnfinished(runsDir: string): Promise<UnfinishedRun | undefined> {
+    await this.ensureStarted();
+    return (await this.running().sendRequest(TrainUnfinishedRequest, { runsDir })) ?? undefined;
+  }
+
+  async trainDiscard(runDir: string): Promise<void> {
+    await this.ensureStarted();
+    await this.running().sendRequest(TrainDiscardRequest, { runDir });
   }
 
   async trainStop(): Promise<boolean> {

@@ -26,6 +26,8 @@ import {
   TrainProgressNotification,
   TrainStartRequest,
   TrainStopRequest,
+  TrainUnfinishedRequest,
+  TrainDiscardRequest,
   type FillResult,
   type ModelStatus,
   type ServiceSettings,
@@ -211,6 +213,8 @@ connection.onRequest(SurprisalRequest, async (p, token) => {
 connection.onRequest(TrainPreviewRequest, (p) => withUserErrors(() => training.preview(p)));
 connection.onRequest(TrainStartRequest, (p) => withUserErrors(() => training.start(p)));
 connection.onRequest(TrainStopRequest, () => training.stop());
+connection.onRequest(TrainUnfinishedRequest, (p) => withUserErrors(() => training.unfinished(p)));
+connection.onRequest(TrainDiscardRequest, (p) => withUserErrors(() => training.discard(p.runDir)));
 
 /** Request failures reach the client as LSP errors whose message is the user-facing one. */
 async function withUserErrors<T>(fn: () => Promise<T>): Promise<T> {

@@ -146,6 +146,23 @@ export const TrainProgressNotification = new NotificationType<TrainProgressEvent
 export const TrainEvalNotification = new NotificationType<TrainEvalEvent>('cloze/train/eval');
 export const TrainLogNotification = new NotificationType<string>('cloze/train/log');
 
+/** Where the editor keeps a workspace's training runs; what a run folder holds is the service's business. */
+export interface TrainRunsParams {
+  readonly runsDir: string;
+}
+
+/** A run that was stopped or cut off with a checkpoint: what "Resume Training" continues. */
+export interface UnfinishedRun {
+  readonly runDir: string;
+  /** The step it stopped at, when the run got to record it. */
+  readonly step?: number;
+  readonly mode: 'continue' | 'fresh';
+}
+
+export const TrainUnfinishedRequest = new RequestType<TrainRunsParams, UnfinishedRun | null, void>('cloze/train/unfinished');
+/** Keeps a run's files but never offers it again. */
+export const TrainDiscardRequest = new RequestType<{ readonly runDir: string }, void, void>('cloze/train/discard');
+
 /** The surprisal lens: how unexpected each token of a range is to the model (each token masked in turn). */
 export interface SurprisalParams {
   readonly uri: string;

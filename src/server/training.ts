@@ -5,9 +5,10 @@ import { WORKSPACE_CORPUS_BYTES } from '../train/corpus';
 import { splitFiles } from '../train/split';
 import { cleanStaleExportsIn } from '../train/exportPointer';
 import { MODEL_DIR, gatherCorpus, type TrainEval, type TrainProgress } from '../train/trainer';
+import { discardRun, findUnfinishedRun, markRun } from '../train/runs';
 import { trainInWorker } from '../train/worker';
 import type { ModelHost } from './modelHost';
-import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainScore, TrainStartParams, TrainSummary } from './protocol';
+import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainRunsParams, TrainScore, TrainStartParams, TrainSummary, UnfinishedRun } from './protocol';
 
 /** Vocabulary of a tokenizer learned from the workspace alone ("fresh" mode). */
 const FRESH_VOCAB = 8192;
@@ -79,6 +80,7 @@ export class TrainingHost {
     try {
       // Exports killed in earlier runs (the window closed mid-export) leave temporaries in their run folders.
       await cleanStaleExportsIn(path.dirname(path.resolve(p.runDir)), MODEL_DIR);
+      if (!p.resume) await markRun(p.runDir, p.mode);
       // In a worker thread: completions keep their own thread while the trainer's ONNX runs block its thread.
       const result = await trainInWorker({
         inputs: p.folders,
@@ -116,6 +118,15 @@ export class TrainingHost {
     } finally {
       this.running = undefined;
     }
+  }
+
+  async unfinished(p: TrainRunsParams): Promise<UnfinishedRun | null> {
+    const run = await findUnfinishedRun(p.runsDir);
+    return run ? { runDir: run.dir, mode: run.mode, ...(run.step !== undefined ? { step: run.step } : {}) } : null;
+  }
+
+  async discard(runDir: string): Promise<void> {
+    await discardRun(runDir);
   }
 
   stop(): boolean {

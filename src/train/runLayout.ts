@@ -10,3 +10,5 @@ export const LOG_FILE = 'train-log.jsonl';
 export const SUMMARY_FILE = 'summary.json';
 /** The run's own byte-level BPE tokenizer (`--vocab`). */
 export const TOKENIZER_DIR = 'tokenizer';
+/** How the run began (`{"mode": "continue" | "fresh"}`), and whether the user discarded it (runs.ts). */
+export const RUN_FILE = 'cloze-run.json';

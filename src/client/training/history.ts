@@ -1,8 +1,8 @@
-// Where training runs live (workspace storage) and what the workspace remembers about them.
-import { promises as fs } from 'node:fs';
+// Where training runs live (workspace storage) and what the workspace remembers about them; what a run folder holds is
+// the service's business (src/train/runs.ts).
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { TrainScore, TrainSummary } from '../../server/protocol';
+import type { TrainScore } from '../../server/protocol';
 
 export interface HistoryEntry {
   readonly date: string;
@@ -17,6 +17,7 @@ export interface HistoryEntry {
 
 const HISTORY = 'cloze.training.history';
 const TRAINED_MODEL = 'cloze.training.model';
+const RUN_PENDING = 'cloze.training.runPending';
 const MAX_HISTORY = 50;
 
 export class TrainingStore {
@@ -34,36 +35,16 @@ export class TrainingStore {
     return path.join(root, stamp);
   }
 
-  /** The newest run that was stopped or cut off before it finished: it has a checkpoint and no finished summary. */
-  async unfinishedRun(): Promise<{ dir: string; step?: number; mode: 'continue' | 'fresh' } | undefined> {
-    const root = this.runsDir;
-    if (!root) return undefined;
-    let names: string[];
-    try {
-      names = (await fs.readdir(root)).sort().reverse();
-    } catch {
-      return undefined;
-    }
-    for (const name of names) {
-      const dir = path.join(root, name);
-      const meta = await readJson<{ mode: 'continue' | 'fresh'; discarded?: boolean }>(path.join(dir, 'cloze-run.json'));
-      if (!meta || meta.discarded) continue;
-      const summary = await readJson<TrainSummary & { stopped: string }>(path.join(dir, 'summary.json'));
-      const hasCheckpoint = await fs.stat(path.join(dir, 'checkpoint.bin')).then(() => true, () => false);
-      if (hasCheckpoint && (!summary || summary.stopped === 'cancelled')) return { dir, step: summary?.step, mode: meta.mode };
-      return undefined; // the newest run finished: nothing to resume
-    }
-    return undefined;
+  /**
+   * Whether a run may have been left unfinished: set when one starts, cleared when one ends done or the user discards
+   * it. Only then does the window ask the service (starting it) about runs to resume.
+   */
+  get mayHaveUnfinishedRun(): boolean {
+    return this.context.workspaceState.get<boolean>(RUN_PENDING, false);
   }
 
-  async markRun(dir: string, mode: 'continue' | 'fresh'): Promise<void> {
-    await fs.mkdir(dir, { recursive: true });
-    await fs.writeFile(path.join(dir, 'cloze-run.json'), JSON.stringify({ mode }));
-  }
-
-  async discardRun(dir: string): Promise<void> {
-    const meta = (await readJson<{ mode: string }>(path.join(dir, 'cloze-run.json'))) ?? { mode: 'continue' };
-    await fs.writeFile(path.join(dir, 'cloze-run.json'), JSON.stringify({ ...meta, discarded: true }));
+  async setMayHaveUnfinishedRun(pending: boolean): Promise<void> {
+    await this.context.workspaceState.update(RUN_PENDING, pending);
   }
 
   get history(): HistoryEntry[] {
@@ -80,13 +61,5 @@ export class TrainingStore {
 
   async setTrainedModel(dir: string | undefined): Promise<void> {
     await this.context.workspaceState.update(TRAINED_MODEL, dir);
-  }
-}
-
-async function readJson<T>(file: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await fs.readFile(file, 'utf8')) as T;
-  } catch {
-    return undefined;
   }
 }

@@ -1,6 +1,6 @@
 // "Cloze: Train on Workspace" and its companions: pick a budget, preview the data, train with progress, swap the model in.
 import * as vscode from 'vscode';
-import type { TrainPreview, TrainProgressEvent, TrainSummary } from '../../server/protocol';
+import type { TrainPreview, TrainProgressEvent, TrainSummary, UnfinishedRun } from '../../server/protocol';
 import { percent } from '../../format';
 import type { ServiceClient } from '../service';
 import type { TrainingStore } from './history';
@@ -89,25 +89,27 @@ export class Trainer {
       );
       if (go !== 'Start Training') return undefined;
     }
-    await this.store.markRun(runDir, mode);
+    await this.store.setMayHaveUnfinishedRun(true);
     return this.run({ ...preview.files, runDir, minutes, mode, resume: false, ...(arg.steps ? { steps: arg.steps } : {}) }, p);
   }
 
   async resume(): Promise<TrainSummary | undefined> {
     if (!(await requireTrust('Resume Training'))) return undefined;
     if (this.current) return this.trainWorkspace();
-    const run = await this.store.unfinishedRun();
+    const run = await this.unfinishedRun();
     if (!run) {
       void vscode.window.showInformationMessage('Cloze: there is no interrupted training run to resume in this workspace.');
       return undefined;
     }
     const files = await workspaceTrainingFiles();
-    return this.run({ ...files, runDir: run.dir, minutes: null, mode: run.mode, resume: true });
+    return this.run({ ...files, runDir: run.runDir, minutes: null, mode: run.mode, resume: true });
   }
 
   async offerResume(): Promise<void> {
-    if (!vscode.workspace.isTrusted) return;
-    const run = await this.store.unfinishedRun();
+    // Asking starts the service, so only a workspace whose last run did not end is asked at all.
+    if (!vscode.workspace.isTrusted || !this.store.mayHaveUnfinishedRun) return;
+    const run = await this.unfinishedRun();
+    if (!run) await this.store.setMayHaveUnfinishedRun(false);
     if (!run || this.current) return;
     const pick = await vscode.window.showInformationMessage(
       `Cloze: a training run on this workspace was interrupted${run.step !== undefined ? ` at step ${run.step}` : ''}. Its checkpoint is intact.`,
@@ -115,7 +117,16 @@ export class Trainer {
       'Discard',
     );
     if (pick === 'Resume Training') await this.resume();
-    else if (pick === 'Discard') await this.store.discardRun(run.dir);
+    else if (pick === 'Discard') {
+      await this.service.trainDiscard(run.runDir);
+      await this.store.setMayHaveUnfinishedRun(false);
+    }
+  }
+
+  /** The run "Resume Training" continues, as the service finds it in this workspace's runs folder. */
+  private async unfinishedRun(): Promise<UnfinishedRun | undefined> {
+    const root = this.store.runsDir;
+    return root ? this.service.trainUnfinished(root) : undefined;
   }
 
   async stop(): Promise<boolean> {
@@ -162,6 +173,7 @@ export class Trainer {
     );
     try {
       const s = await job;
+      if (s.stopped !== 'cancelled') await this.store.setMayHaveUnfinishedRun(false);
       this.view.summary(s);
       await this.finish(s, params.mode);
       return s;
@@ -170,7 +182,7 @@ export class Trainer {
       this.log.error(`Training failed: ${msg}`);
       this.view.state(`failed: ${msg}`);
       // A crash of the service (or of the machine) leaves the run's last checkpoint: say so, and how to go on.
-      const resumable = (await this.store.unfinishedRun()) !== undefined;
+      const resumable = (await this.unfinishedRun().catch(() => undefined)) !== undefined;
       const next = resumable ? ' The last checkpoint is kept; "Cloze: Resume Training" continues from it.' : '';
       void vscode.window.showErrorMessage(`Cloze: training stopped: ${msg}.${next}`, ...(resumable ? ['Resume Training', 'Show Log'] : ['Show Log'])).then((p) => {
         if (p === 'Show Log') this.log.show();
