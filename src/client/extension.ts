@@ -3,7 +3,7 @@ import * as vscode from 'vscode';
 import type { ModelStatus, TrainEvalEvent, TrainProgressEvent } from '../server/protocol';
 import { maskWordOrSelection, selectModelFolder, showMenu, toggleInline, toggleLanguage, useDefaultModel } from './commands';
 import { downloadModelCommand, watchServiceDownloads, type DownloadArg } from './download';
-import { ACCEPT_INLINE, InlineProvider, acceptInline } from './inline';
+import { ACCEPT_INLINE, InlineProvider, acceptInline, type OtherFill } from './inline';
 import { LazyStart } from './lazyStart';
 import { SurprisalLens } from './surprisalLens';
 import { showNotice } from './notices';
@@ -86,7 +86,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
   reg('cloze.resumeTraining', () => trainer.resume());
   reg('cloze.revertModel', () => trainer.revert());
   reg('cloze.showTrainingView', () => trainView.show());
-  reg(ACCEPT_INLINE, (uri: vscode.Uri, mask: vscode.Range, text: string, insert: string, joinLeft: boolean) => acceptInline(uri, mask, text, insert, joinLeft));
+  reg(ACCEPT_INLINE, (uri: vscode.Uri, mask: vscode.Range, text: string, insert: string, joinLeft: boolean, others?: OtherFill[]) => acceptInline(uri, mask, text, insert, joinLeft, others));
 
   context.subscriptions.push(
     // Trusting the workspace brings its own settings (and its trained model) into effect.

@@ -45,6 +45,8 @@ export interface MaskPrediction {
 /** One consistent assignment of words to several masks, with its probability under the model. */
 export interface JointAlternative {
   readonly texts: string[];
+  /** Exactly what replaces each mask (spacing as for a Candidate's `insert`). */
+  readonly inserts: string[];
   readonly ids: number[];
   /** Product of the chosen pieces' probabilities, each conditioned on the masks filled before it. */
   readonly score: number;
@@ -384,8 +386,13 @@ export class Engine {
     const alternatives: JointAlternative[] = [];
     for (const b of beams) {
       const texts: string[] = [];
-      for (const id of b.picks) texts.push((await this.tokenizer.pieceText(id)).text);
-      alternatives.push({ texts, ids: b.picks, score: Math.exp(b.logp) });
+      const inserts: string[] = [];
+      for (let i = 0; i < b.picks.length; i++) {
+        const t = await this.tokenizer.pieceText(b.picks[i]);
+        texts.push(t.text);
+        inserts.push(placed(text, chosen[i].span, { id: b.picks[i], token: '', text: t.text, attach: t.attach, score: 0 }).insert);
+      }
+      alternatives.push({ texts, inserts, ids: b.picks, score: Math.exp(b.logp) });
     }
     return { spans: chosen.map((m) => m.span), alternatives };
   }

@@ -5,13 +5,15 @@
 // - A word is one piece, or a first piece made of identifier characters (letters, digits, `_`) followed by pieces that
 //   continue it (WordPiece `##x`, byte-level pieces without a leading `Ġ`, SentencePiece pieces without `▁`), also made
 //   of identifier characters. A piece that would start a new word ends the word: it is never offered as a continuation.
-//   No piece repeats the one beside it (side-by-side masks of a small model otherwise echo: `CountCountCount`).
+//   No word repeats one of its own pieces (side-by-side masks of a small model otherwise echo: `CountCountCount`,
+//   `trim_trim`); `_` alone is never a repeat.
 //   A multi-piece word must be the tokenizer's own spelling of its text (re-encoding the text gives the same pieces).
 // - Generation: for each length k the mask becomes k masks and a beam fills them, at each step the open position the
 //   model is most sure of first. All lengths advance together, one batched model run per step.
-// - Score: pseudo-log-likelihood (Salazar et al. 2020) — each piece re-masked in turn with the rest of the word visible,
-//   the log-probabilities summed; every row of every candidate in one batched run. A one-piece word's score is simply
-//   log P(piece | context). Lengths compete on the mean log-probability per piece (PLL / k); the probability shown is
+// - Score: pseudo-log-likelihood — each piece re-masked in turn, the log-probabilities summed; every row of every
+//   candidate in one batched run. Default `l2r` (Kauf & Ivanova 2023): the piece is masked together with the pieces to
+//   its right, so `use` is not scored as if `State` gave it away; `pll` (Salazar et al. 2020) masks the piece alone,
+//   which inflates words whose pieces predict each other. A one-piece word's score is simply log P(piece | context). Lengths compete on the mean log-probability per piece (PLL / k); the probability shown is
 //   the softmax of those means over the candidates returned (so it is a share of those candidates, not of all words).
 import type { Engine, GridLogits } from './engine';
 import { rank } from './fill';
@@ -20,6 +22,12 @@ import { buildWindow } from './window';
 
 /** Piece re-masking for the score: `pll` each piece alone (Salazar et al.); `l2r` the piece and the rest of the word to its right (Kauf & Ivanova 2023). */
 export type WordScoring = 'pll' | 'l2r';
+
+/**
+ * l2r by measurement (docs/whole-words.md): on held-out code it finds as many multi-piece identifiers as plain PLL
+ * and, unlike PLL, does not push one-piece words out of the top 5 with inflated multi-piece candidates.
+ */
+export const DEFAULT_SCORING: WordScoring = 'l2r';
 
 export const MAX_PIECES_LIMIT = 8;
 
@@ -65,6 +73,8 @@ interface PieceClasses {
   readonly first: Uint8Array;
   /** May continue a word. */
   readonly cont: Uint8Array;
+  /** Each piece's text, lower-cased, `_` removed (to spot a word echoing one of its own pieces). */
+  readonly key: readonly string[];
 }
 
 const classesOf = new WeakMap<Engine, Promise<PieceClasses>>();
@@ -79,15 +89,17 @@ function pieceClasses(engine: Engine): Promise<PieceClasses> {
       const n = tok.vocabSize;
       const first = new Uint8Array(n);
       const cont = new Uint8Array(n);
+      const key: string[] = new Array<string>(n).fill('');
       const banned = engine.neverOffered;
       for (let id = 0; id < n; id++) {
         if (banned.has(id)) continue;
         const t = await tok.pieceText(id);
         if (!IDENT.test(t.text)) continue;
+        key[id] = t.text.toLowerCase().replace(/_/g, '');
         first[id] = 1;
         if (t.attach) cont[id] = 1;
       }
-      return { first, cont };
+      return { first, cont, key };
     })();
     classesOf.set(engine, hit);
   }
@@ -95,7 +107,7 @@ function pieceClasses(engine: Engine): Promise<PieceClasses> {
 }
 
 /** log-softmax over the vocabulary (never-offered pieces excluded) and the `k` best pieces among `allowed`. */
-function logTop(data: Float32Array, offset: number, vocab: number, banned: ReadonlySet<number>, allowed: Uint8Array, k: number, deny: readonly number[]): { id: number; logp: number }[] {
+function logTop(data: Float32Array, offset: number, vocab: number, banned: ReadonlySet<number>, allowed: Uint8Array, k: number, deny: (id: number) => boolean): { id: number; logp: number }[] {
   let max = -Infinity;
   for (let i = 0; i < vocab; i++) if (!banned.has(i) && data[offset + i] > max) max = data[offset + i];
   let sum = 0;
@@ -103,7 +115,7 @@ function logTop(data: Float32Array, offset: number, vocab: number, banned: Reado
   const logZ = max + Math.log(sum);
   const top: { id: number; logp: number }[] = [];
   for (let i = 0; i < vocab; i++) {
-    if (!allowed[i] || deny.includes(i)) continue;
+    if (!allowed[i] || deny(i)) continue;
     const v = data[offset + i] - logZ;
     if (top.length < k || v > top[top.length - 1].logp) {
       let j = top.length < k ? top.length : k - 1;
@@ -218,8 +230,9 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
       // Most confident open position first: the one whose best allowed piece is the most probable.
       let pick: { i: number; top: { id: number; logp: number }[] } | undefined;
       open[bi].forEach((i, j) => {
-        // A piece never repeats its neighbour (`CountCount`): masks side by side otherwise echo each other.
-        const top = logTop(data, grid.offset(bi, j), grid.vocab, banned, i === 0 ? classes!.first : classes!.cont, B, [b.ids[i - 1] ?? -1, b.ids[i + 1] ?? -1]);
+        // A word never repeats one of its pieces (`CountCount`, `trim_trim`): masks side by side otherwise echo.
+        const used = new Set(b.ids.filter((id) => id >= 0).map((id) => classes!.key[id]).filter((k) => k !== ''));
+        const top = logTop(data, grid.offset(bi, j), grid.vocab, banned, i === 0 ? classes!.first : classes!.cont, B, (id) => used.has(classes!.key[id]));
         if (top.length && (!pick || top[0].logp > pick.top[0].logp)) pick = { i, top };
       });
       if (!pick) return;
@@ -243,7 +256,7 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
 
   const multi: Beam[] = [];
   for (const b of done) if (b.k > 1 && (await canonical(engine, b.ids))) multi.push(b);
-  const pll = await scorePieces(engine, win.ids, p, multi.map((b) => b.ids), opts.scoring ?? 'pll', opts.isCancelled);
+  const pll = await scorePieces(engine, win.ids, p, multi.map((b) => b.ids), opts.scoring ?? DEFAULT_SCORING, opts.isCancelled);
   const all: Omit<WordCandidate, 'score'>[] = [];
   const byText = new Map<string, number>();
   const add = async (ids: readonly number[], score: number) => {
@@ -270,7 +283,7 @@ export async function scoreWords(engine: Engine, text: string, span: MaskSpan, w
   const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, engine.info.maxTokens) - (longest - 1));
   const win = await buildWindow(engine.tokenizer, text, engine.maskRegex, engine.files.maskToken, span, budget);
   const p = win.masks.find((m) => m.span.start === span.start)?.position ?? 0;
-  const pll = await scorePieces(engine, win.ids, p, words, opts.scoring ?? 'pll', opts.isCancelled);
+  const pll = await scorePieces(engine, win.ids, p, words, opts.scoring ?? DEFAULT_SCORING, opts.isCancelled);
   const one = await engine.logitsGrid([win.ids], [[p]], opts.isCancelled);
   const entropy = rank(one.data(0), one.offset(0, 0), one.vocab, 1, engine.neverOffered).entropy;
   const list: Omit<WordCandidate, 'score'>[] = [];

@@ -97,7 +97,8 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   if (!verdictFor(doc).ok) return null;
   const t0 = performance.now();
   try {
-    const p = await engine.fillAt(text, offset, { topK: topK === undefined ? settings.topK : clamp('topK', topK), contextTokens: settings.contextTokens, isCancelled: stale });
+    const maxPieces = Math.max(1, Math.min(8, Math.round(Number(settings.maxPieces ?? 1)) || 1));
+    const p = await engine.fillAt(text, offset, { topK: topK === undefined ? settings.topK : clamp('topK', topK), contextTokens: settings.contextTokens, maxPieces, isCancelled: stale });
     if (!p || stale()) return null;
     const together = joint && p.masksInWindow >= 2 ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale }) : undefined;
     if (stale()) return null;
@@ -114,7 +115,11 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
       entropy: p.entropy,
       latencyMs,
       model: engine.info.name,
-      ...(together ? { joint: together.alternatives.map((a) => ({ texts: a.texts, score: a.score })) } : {}),
+      ...(together ? {
+        joint: together.alternatives.map((a) => ({ texts: a.texts, inserts: a.inserts, score: a.score })),
+        jointRanges: together.spans.map((s) => ({ start: doc.positionAt(s.start), end: doc.positionAt(s.end) })),
+      } : {}),
+      ...(maxPieces > 1 ? { wholeWords: true } : {}),
     };
   } catch (e) {
     if (e instanceof ClozeError && e.code === 'cancelled') return null;
@@ -172,7 +177,7 @@ async function configure(s: ServiceSettings): Promise<ModelStatus> {
   return host.current;
 }
 
-connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint ? 'view' : 'fill', token, p.topK, p.joint === true));
+connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint && !p.ghost ? 'view' : 'fill', token, p.topK, p.joint === true));
 
 /** A lens request reads at most this much text: the visible part of an editor, not a whole file. */
 const SURPRISAL_MAX_CHARS = 20_000;
@@ -227,7 +232,8 @@ async function withUserErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 connection.onCompletion(async (p, token) => {
-  const r = await fill(p.textDocument.uri, p.position, 'completion', token);
+  // With other masks nearby the list also offers consistent combinations (joint fills) that fill them all.
+  const r = await fill(p.textDocument.uri, p.position, 'completion', token, undefined, true);
   const doc = documents.get(p.textDocument.uri);
   if (!r || !doc) return null;
   return { isIncomplete: false, items: completionItems(doc, r) };

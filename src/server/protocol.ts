@@ -18,6 +18,8 @@ export interface ServiceSettings {
   /** cloze.precision (src/core/precision.ts); absent = fp32. */
   readonly precision?: Precision;
   readonly topK: number;
+  /** cloze.maxPieces: a mask may stand for a whole word of up to this many pieces (1 = one piece); absent = 1. */
+  readonly maxPieces?: number;
   readonly contextTokens: number;
   readonly maxFileSizeMB: number;
   /** The editor's proxy settings (http.proxy, …), for Hub downloads. */
@@ -45,8 +47,10 @@ export interface FillParams {
   readonly uri: string;
   readonly position: { line: number; character: number };
   readonly topK?: number;
-  /** Also the joint fills of nearby masks (the probability view shows them; ghost text does not need them). */
+  /** Also the joint fills of nearby masks (the probability view and ghost text show them). */
   readonly joint?: boolean;
+  /** Asked for by the ghost text: its own newest-request slot, not the probability view's. */
+  readonly ghost?: boolean;
 }
 
 /** A candidate as the engine ranks it (see Candidate in src/core/engine.ts). */
@@ -60,7 +64,11 @@ export interface FillResult {
   readonly latencyMs: number;
   readonly model: string;
   /** When other masks share the window: the best consistent fills of this mask and its neighbours, in document order. */
-  readonly joint?: { readonly texts: string[]; readonly score: number }[];
+  readonly joint?: { readonly texts: string[]; readonly inserts: string[]; readonly score: number }[];
+  /** The masks `joint` fills, in document order (this one among them). */
+  readonly jointRanges?: { start: { line: number; character: number }; end: { line: number; character: number } }[];
+  /** Candidates are whole words (cloze.maxPieces > 1): scores are shares of the candidates listed. */
+  readonly wholeWords?: boolean;
 }
 
 export interface Notice {

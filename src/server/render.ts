@@ -35,30 +35,67 @@ export function gapBefore(doc: TextDocument, mask: Range): Range | undefined {
   return start < end ? { start: doc.positionAt(start), end: mask.start } : undefined;
 }
 
+/** What a candidate's percentage means: the model's probability of one piece, or a share of the whole words listed. */
+function scoreNote(fill: FillResult): string {
+  return fill.wholeWords ? ` (share of the ${fill.candidates.length} words listed)` : '';
+}
+
+/** How a candidate is made of vocabulary pieces, for its documentation. */
+function piecesNote(c: WireCandidate): string {
+  return c.pieces ? `whole word of ${c.pieces.length} pieces ${mdCode(c.token)}` : `vocabulary piece ${mdCode(c.token)} (id ${c.id})`;
+}
+
+/**
+ * With other masks nearby: the consistent combinations first (each fills every mask of the combination, this one
+ * through the main edit and the others through additional edits), then this mask's own candidates.
+ */
+function jointItems(doc: TextDocument, fill: FillResult): CompletionItem[] {
+  const ranges = fill.jointRanges;
+  if (!fill.joint?.length || !ranges) return [];
+  const here = ranges.findIndex((r) => r.start.line === fill.range.start.line && r.start.character === fill.range.start.character);
+  if (here < 0) return [];
+  return fill.joint.map((j, i) => ({
+    label: j.texts.map((t) => (t.trim() === '' ? JSON.stringify(t) : t)).join(' … '),
+    kind: CompletionItemKind.Snippet,
+    detail: `${percent(j.score)} together · ${ranges.length} masks · ${fill.model}`,
+    labelDetails: { description: `${percent(j.score)} together` },
+    documentation: { kind: MarkupKind.Markdown, value: `Fills the ${ranges.length} masks nearby at once: ${j.texts.map((t) => mdCode(t)).join(' … ')}.\n\nJoint probability ${percent(j.score)} (each word conditioned on the ones chosen before it).` },
+    // Before the single words ('0000'…): with several masks the combination is what fills them all.
+    sortText: `!${String(i).padStart(3, '0')}`,
+    filterText: doc.getText(fill.range),
+    preselect: i === 0,
+    insertTextFormat: InsertTextFormat.PlainText,
+    textEdit: { range: fill.range, newText: j.inserts[here] },
+    additionalTextEdits: ranges.flatMap((r, m) => (m === here ? [] : [{ range: r, newText: j.inserts[m] }])),
+    data: { score: j.score, joint: true },
+  }));
+}
+
 export function completionItems(doc: TextDocument, fill: FillResult): CompletionItem[] {
   const gap = gapBefore(doc, fill.range);
-  return fill.candidates.map((c, i) => ({
+  const joint = jointItems(doc, fill);
+  return [...joint, ...fill.candidates.map((c, i) => ({
     label: shown(c),
     kind: CompletionItemKind.Text,
-    detail: `${percent(c.score)} · ${fill.model}`,
+    detail: `${percent(c.score)}${scoreNote(fill)} · ${fill.model}`,
     labelDetails: { description: percent(c.score) },
-    documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}\n\nvocabulary piece ${mdCode(c.token)} (id ${c.id}); entropy of this mask ${fill.entropy.toFixed(2)} bits` },
+    documentation: { kind: MarkupKind.Markdown, value: `\`${bar(c.score)}\` ${percent(c.score)}${scoreNote(fill)}\n\n${piecesNote(c)}; entropy of this mask ${fill.entropy.toFixed(2)} bits` },
     sortText: String(i).padStart(4, '0'),
     // Every item replaces exactly the mask and is filtered by it, so VS Code ranks them all alike, by probability
     // (items whose edit also covered the space before the mask were ranked below the others whatever their score).
     filterText: doc.getText(fill.range),
-    preselect: i === 0,
+    preselect: i === 0 && joint.length === 0,
     insertTextFormat: InsertTextFormat.PlainText,
     textEdit: { range: fill.range, newText: c.insert },
     // A piece that continues the previous word also removes the space before the mask.
     ...(c.joinLeft && gap ? { additionalTextEdits: [{ range: gap, newText: '' }] } : {}),
     data: { score: c.score },
-  }));
+  }))];
 }
 
 export function hoverMarkdown(fill: FillResult, showViewCommand?: string): string {
   const lines = [
-    `**Cloze** — ${fill.candidates.length} most likely fills · entropy ${fill.entropy.toFixed(2)} bits · ${mdText(fill.model)}${showViewCommand ? ` · ${showViewCommand}` : ''}`,
+    `**Cloze** — ${fill.candidates.length} most likely ${fill.wholeWords ? 'whole words (percentages: share of these words)' : 'fills'} · entropy ${fill.entropy.toFixed(2)} bits · ${mdText(fill.model)}${showViewCommand ? ` · ${showViewCommand}` : ''}`,
     '',
     '| candidate | probability | |',
     '|:--|:--|--:|',

@@ -1,6 +1,7 @@
 // `cloze fill` as a user runs it: the bundled CLI in a child process, its text and JSON output and its errors.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fixture, repoRoot } from '../paths';
 
@@ -15,23 +16,99 @@ describe('cloze fill (CLI)', () => {
     assert.match(first ?? '', /^\s+software\s+6\d\.\d\d%/);
   });
 
-  it('--json: per mask, a list of {token, token_str, score}, best first, like the HF pipeline', () => {
-    const r = run('fill', 'You should have received a [MASK] of the GNU General Public [MASK] along with this program.', '--model', fixture('bert-tiny-wordpiece'), '--json', '--top-k', '4');
+  it('--json with several masks: per mask, a list of {score, token, token_str, sequence}, best first (the HF nested form)', () => {
+    const text = 'You should have received a [MASK] of the GNU General Public [MASK] along with this program.';
+    const r = run('fill', text, '--model', fixture('bert-tiny-wordpiece'), '--json', '--top-k', '4');
     assert.equal(r.status, 0, r.stderr);
-    const out = JSON.parse(r.stdout) as { token: number; token_str: string; score: number }[][];
+    const out = JSON.parse(r.stdout) as { token: number; token_str: string; score: number; sequence: string }[][];
     assert.equal(out.length, 2);
     assert.deepEqual(out.map((l) => l[0].token_str), ['copy', 'license']);
     for (const list of out) {
       assert.equal(list.length, 4);
-      assert.deepEqual(Object.keys(list[0]).sort(), ['score', 'token', 'token_str']);
+      assert.deepEqual(Object.keys(list[0]).sort(), ['score', 'sequence', 'token', 'token_str']);
       assert.ok(list.every((x, i) => i === 0 || x.score <= list[i - 1].score));
     }
+    // Each sequence fills its own mask and leaves the other one as it was.
+    assert.equal(out[0][0].sequence, text.replace('[MASK]', 'copy'));
+    assert.equal(out[1][0].sequence, 'You should have received a [MASK] of the GNU General Public license along with this program.');
+  });
+
+  it('--json with one mask: the flat list the HF pipeline prints, [{score, token, token_str, sequence}]', () => {
+    const r = run('fill', 'This program is free [MASK].', '--model', fixture('bert-tiny-wordpiece'), '--json', '--top-k', '3');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { token: number; token_str: string; score: number; sequence: string }[];
+    assert.ok(Array.isArray(out) && !Array.isArray(out[0]), 'not a flat list');
+    assert.equal(out.length, 3);
+    assert.deepEqual(Object.keys(out[0]).sort(), ['score', 'sequence', 'token', 'token_str']);
+    const ref = JSON.parse(readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'reference.json'), 'utf8')) as { cases: { texts: string[]; masks: { top_ids: number[]; top_probs: number[] }[] }[] };
+    const c = ref.cases.find((x) => x.texts[0] === 'This program is free [MASK].');
+    assert.ok(c, 'reference case');
+    assert.deepEqual(out.map((x) => x.token), c.masks[0].top_ids.slice(0, 3));
+    assert.ok(Math.abs(out[0].score - c.masks[0].top_probs[0]) < 1e-4);
+    assert.equal(out[0].sequence, 'This program is free software.');
   });
 
   it('[MASK] works for a <mask> model, and token_str keeps the byte-level space', () => {
     const r = run('fill', 'This program is free [MASK].', '--model', fixture('roberta-tiny-bpe'), '--json', '--top-k', '1');
     assert.equal(r.status, 0, r.stderr);
-    assert.equal(JSON.parse(r.stdout)[0][0].token_str, ' software');
+    assert.equal(JSON.parse(r.stdout)[0].token_str, ' software');
+  });
+
+  it('--targets free on the bundled byte-level model scores the word " free" (Ġfree), not the bare piece "free"', () => {
+    const r = run('fill', 'This program is free [MASK].', '--targets', 'free,software', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { token: number; token_str: string; score: number }[];
+    assert.deepEqual(out.map((x) => x.token_str), [' free', ' software']);
+    // The same probabilities as the plain fill gives these pieces (the targets only restrict the list).
+    const all = JSON.parse(run('fill', 'This program is free [MASK].', '--json', '--top-k', '2').stdout) as { token: number; score: number }[];
+    assert.deepEqual(out.map((x) => x.token), all.map((x) => x.token));
+    assert.ok(Math.abs(out[0].score - all[0].score) < 1e-9 && out[0].score > 0.5, JSON.stringify(out));
+    // The vocabulary's own spelling still picks that exact piece, as the pipeline's vocab lookup does.
+    const bare = JSON.parse(run('fill', 'This program is free [MASK].', '--targets', '\u0120free', '--json').stdout) as { token_str: string }[];
+    assert.equal(bare[0].token_str, ' free');
+  });
+
+  it('--targets with a word of several pieces scores it as a whole word (its pieces listed), shares among the targets', () => {
+    const r = run('fill', 'const [state, setState] = [MASK](0);', '--targets', 'useState,set', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { token: number; tokens?: number[]; token_str: string; score: number; sequence: string }[];
+    const word = out.find((x) => x.token_str === ' useState');
+    assert.ok(word && word.tokens && word.tokens.length === 2, JSON.stringify(out));
+    assert.equal(word.sequence, 'const [state, setState] = useState(0);');
+    assert.ok(Math.abs(out.reduce((s, x) => s + x.score, 0) - 1) < 1e-9, 'scores are shares of the targets');
+  });
+
+  it('--max-pieces 4: whole words of several pieces from one mask, ranked with one-piece words', () => {
+    const r = run('fill', 'const [state, setState] = [MASK](0);', '--max-pieces', '4', '--top-k', '5', '--json');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { tokens?: number[]; token_str: string; score: number; sequence: string }[];
+    const word = out.find((x) => x.token_str === ' setState');
+    assert.ok(word?.tokens?.length === 2, JSON.stringify(out.map((x) => x.token_str)));
+    assert.equal(word.sequence, 'const [state, setState] = setState(0);');
+    assert.ok(Math.abs(out.reduce((s, x) => s + x.score, 0) - 1) < 1e-9, 'scores are shares of the candidates listed');
+    const text = run('fill', 'const [state, setState] = [MASK](0);', '--max-pieces', '4');
+    assert.match(text.stderr, /share of the candidates listed/);
+    assert.match(text.stdout, /^\s+setState\s+\d/m);
+  });
+
+  it('--max-pieces outside 1..8 is refused with the allowed range', () => {
+    const r = run('fill', 'a [MASK]', '--model', fixture('bert-tiny-wordpiece'), '--max-pieces', '0');
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /--max-pieces must be a whole number from 1 to 8/);
+  });
+
+  it('--joint: consistent combinations for several masks with their joint probability', () => {
+    const text = 'You should have received a [MASK] of the GNU General Public [MASK] along with this program.';
+    const r = run('fill', text, '--model', fixture('bert-tiny-wordpiece'), '--joint', '--json', '--top-k', '3');
+    assert.equal(r.status, 0, r.stderr);
+    const out = JSON.parse(r.stdout) as { score: number; token: number[]; token_str: string[]; sequence: string }[];
+    assert.equal(out.length, 3);
+    assert.deepEqual(out[0].token_str, ['copy', 'license']);
+    assert.equal(out[0].sequence, 'You should have received a copy of the GNU General Public license along with this program.');
+    assert.ok(out.every((x, i) => x.score > 0 && x.score <= 1 && (i === 0 || x.score <= out[i - 1].score)));
+    const one = run('fill', 'This program is free [MASK].', '--model', fixture('bert-tiny-wordpiece'), '--joint');
+    assert.equal(one.status, 2);
+    assert.match(one.stderr, /--joint needs two or more masks/);
   });
 
   it('--top-k 100000: refused at once with the allowed range (issue 13 #5)', () => {

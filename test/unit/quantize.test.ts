@@ -162,7 +162,7 @@ describe('int8 quantisation of inference graphs', () => {
       const fill = spawnSync(process.execPath, [cli, 'fill', 'This program is free <mask>.', '--model', dir, '--precision', 'int8', '--json', '--top-k', '1'], { encoding: 'utf8' });
       assert.equal(fill.status, 0, fill.stderr);
       assert.match(fill.stderr, /Precision int8: precision int8/);
-      assert.equal(JSON.parse(fill.stdout)[0][0].token_str, ' software');
+      assert.equal(JSON.parse(fill.stdout)[0].token_str, ' software');
     });
 
     it('bad arguments and folders get one-line advice', () => {
