@@ -149,6 +149,8 @@ export async function fuseFolder(folder: string, opts: FuseFolderOptions = {}): 
     graphOptimizationLevel: 'all',
     logSeverityLevel: 3,
     ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+    // Without spin-waiting, so that neither session's time includes waiting out the other's idle threads.
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
   };
   const float = await ort.InferenceSession.create(sourceBytes, sessionOptions);
   try {

@@ -106,7 +106,7 @@ describe('fused inference graphs (ORT contrib ops)', () => {
           worst.full = Math.max(worst.full, maxAbs(a, await logits(fused, c)));
           worst.masked = Math.max(worst.masked, maxAbs(a, await logits(fusedMasked, c)));
         }
-        // Measured: 1.7e-5 (bert) and 9.7e-6 (roberta) at the non-padding positions.
+        // Measured: 1.2e-5 (bert) and 9.7e-6 (roberta); at padding positions 5.7e-6 and 4.3e-6.
         assert.ok(worst.full <= TOL && worst.masked <= TOL, `max |Δ| full ${worst.full}, masked ${worst.masked}`);
         assert.ok(ref.cases.some((c) => c.attention_mask.flat().includes(0)), 'a case with padding was compared');
       });
@@ -149,6 +149,7 @@ describe('fused inference graphs (ORT contrib ops)', () => {
               if (argmax(q.subarray((m.batch_index * S + m.position) * cfg.vocabSize, (m.batch_index * S + m.position + 1) * cfg.vocabSize)) === m.top_ids[0]) same++;
             }
           }
+          // Measured: 15 of 15 (bert) and 14 of 15 (roberta); int8 of the plain graph: 15 of 15 on both.
           assert.ok(same >= masks - 1, `fused int8 top-1 matched the reference at ${same} of ${masks} masks`);
         } finally {
           await session.release();
@@ -212,7 +213,9 @@ describe('fused inference graphs (ORT contrib ops)', () => {
     assert.equal((await choose(faster, 'int8')).file, 'model.onnx');
     const slower = await choose({ ...record, speedup: 0.95 });
     assert.equal(slower.file, 'model.onnx');
-    assert.match(slower.reason, /not faster/);
+    assert.match(slower.reason, /not 1\.1× faster/);
+    // A gain within the noise of one measurement on a loaded machine is not trusted.
+    assert.equal((await choose({ ...record, speedup: 1.05 })).file, 'model.onnx');
     assert.equal((await choose({ ...faster, maxAbsLogitDelta: 2e-3 })).file, 'model.onnx');
     assert.match((await choose({ ...faster, sourceBytes: record.sourceBytes + 1 })).reason, /describes other files/);
     assert.match((await choose(undefined)).reason, /no onnx\/fused\.json/);
