@@ -166,8 +166,10 @@ export function watchServiceDownloads(svc: ServiceClient, log: vscode.LogOutputC
             if (e.kind === 'progress' && e.progress) report(e.progress);
             if (e.kind === 'end') done();
           }));
-          // A restarted service does not continue this download: close the notification.
-          subs.push(svc.onStarted(done));
+          // A restarted service (another process) does not continue this download: close the notification. The first
+          // start of the service also fires onStarted, after this download may already have begun: that one is not a restart.
+          const pid = svc.pid;
+          subs.push(svc.onStarted(() => svc.pid !== pid && done()));
         }),
     );
   });

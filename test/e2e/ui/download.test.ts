@@ -72,4 +72,22 @@ describe('Cloze in the browser: Download Model from the Hub', () => {
     assert.strictEqual(items[0].label, 'software');
     await screenshot('ui-download-filled');
   });
+
+  it('cloze.model set to a Hub id not in the cache: the service downloads it with a visible progress notification', async () => {
+    const { workbench, clozeLog, setUserSettings } = await uiSession();
+    hub.repos.set('cloze-test/bert-tiny-copy', repoFromFolder(path.join(fixturesDir, 'bert-tiny-wordpiece'), { skip: (f) => f === 'model.onnx' || f.startsWith('reference') }));
+    hub.throttle = { bytes: 48 * 1024, ms: 200 };
+    await workbench.runCommand('Notifications: Clear All Notifications');
+    setUserSettings({ 'cloze.model': 'cloze-test/bert-tiny-copy' });
+    const progress = await workbench.notification(/downloading cloze-test\/bert-tiny-copy \(cloze\.model\)/);
+    await progress.locator(':scope', { hasText: /model\.safetensors — [\d.]+ (kB|MB) of [\d.]+ MB at [\d.]+ (kB|MB)\/s/ }).waitFor({ timeout: 30_000 });
+    console.log(`      progress: ${(await progress.innerText()).replace(/\s+/g, ' ')}`);
+    await screenshot('ui-download-setting-progress');
+    hub.throttle = undefined;
+    await workbench.statusBarItem(/bert-tiny-copy ·/).first().waitFor({ timeout: 120_000 });
+    assert.match(clozeLog(), /The service is downloading cloze-test\/bert-tiny-copy, which cloze\.model names/);
+    assert.ok(fs.existsSync(path.join(hfHome, 'hub', 'models--cloze-test--bert-tiny-copy', 'refs', 'main')));
+    await workbench.runCommand('Notifications: Clear All Notifications');
+    assert.ok(hub.requests(/\/api\/models\/cloze-test\/bert-tiny-copy\//).length >= 1);
+  });
 });
