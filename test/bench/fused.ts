@@ -8,6 +8,7 @@ import { importModel } from '../../src/train/import';
 import { halveWeights } from '../../src/train/onnx/halfWeights';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
 import { quantizeModel } from '../../src/train/onnx/quantize';
+import { quantizeAttention } from '../../src/train/onnx/quantizeAttention';
 import { repoRoot } from '../paths';
 import { interleave, summarize, textOfWindow, type LatencyStats, type TimedCase } from './fill';
 import { modelsRoot, prepareModels } from './models';
@@ -28,7 +29,7 @@ const GRAPH_OF: Record<Variant, string> = {
   fp32: 'bert.ts inferenceGraph (Gemm, MatMul, Softmax, LayerNormalization, Gelu)',
   fused: 'fusedGraph.ts (Attention, BiasGelu)',
   int8: 'quantize.ts on the fp32 graph (every weight MatMul)',
-  'fused+int8': 'quantize.ts on the fused graph (MatMuls outside Attention)',
+  'fused+int8': 'the fused graph with QAttention (quantizeAttention.ts) and quantize.ts MatMuls',
 };
 
 interface Subject {
@@ -69,6 +70,7 @@ async function variantFolders(s: Subject, log: (m: string) => void): Promise<Map
   const fusedBytes = onnx.ModelProto.encode(fused).finish();
   const quantized = (bytes: Uint8Array): Uint8Array => {
     const m = decodeModel(bytes);
+    quantizeAttention(m);
     quantizeModel(m);
     return onnx.ModelProto.encode(m).finish();
   };
