@@ -98,7 +98,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
         inlineReg.dispose();
         inlineReg = vscode.languages.registerInlineCompletionItemProvider(inlineSelector(), new InlineProvider(svc));
         if (svc.started) await svc.restart();
-      } else if (['cloze.model', 'cloze.device', 'cloze.topK', 'cloze.contextTokens', 'cloze.maxFileSizeMB'].some((k) => e.affectsConfiguration(k))) {
+      } else if (['cloze.model', 'cloze.device', 'cloze.topK', 'cloze.maxPieces', 'cloze.contextTokens', 'cloze.maxFileSizeMB'].some((k) => e.affectsConfiguration(k))) {
         await svc.configure();
       }
     }),
