@@ -69,7 +69,9 @@ describe('Cloze in the browser: Download Model from the Hub', () => {
     await workbench.type('[MASK]');
     const items = await workbench.suggestions();
     console.log(`      suggestions: ${items.map((i) => `${i.label} ${i.details}`).join(' | ')}`);
-    assert.strictEqual(items[0].label, 'software');
+    // Other masks in sentences.txt add joint combinations ("… together", issue 11) to the list; the top word is the fill.
+    const words = items.filter((i) => !/together/.test(i.details));
+    assert.strictEqual(words[0].label, 'software');
     await screenshot('ui-download-filled');
   });
 
