@@ -344,14 +344,17 @@ export class Engine {
    * each other: masks are filled most-confident first, each conditioned on the ones already filled, keeping a beam of
    * the `beam` best partial assignments (one batched model run per mask).
    */
-  async fillJoint(text: string, offset: number, opts: FillOptions & { beam?: number; maxMasks?: number } = {}): Promise<JointFill | undefined> {
+  async fillJoint(text: string, offset: number, opts: FillOptions & { beam?: number; maxMasks?: number; within?: { start: number; end: number } } = {}): Promise<JointFill | undefined> {
     const span = this.maskAt(text, offset);
     if (!span) return undefined;
     const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
     const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, span, budget);
     const target = win.masks.findIndex((m) => m.span.start === span.start);
+    // `within` (e.g. the mask's line): masks outside it stay masked in the window but are not filled.
+    const inside = (m: { span: MaskSpan }) => !opts.within || (m.span.start >= opts.within.start && m.span.end <= opts.within.end);
     const chosen = win.masks
       .map((m, i) => ({ m, d: Math.abs(m.position - win.masks[target].position), i }))
+      .filter((x) => x.i === target || inside(x.m))
       .sort((a, b) => a.d - b.d)
       .slice(0, opts.maxMasks ?? 4)
       .sort((a, b) => a.i - b.i)

@@ -79,7 +79,10 @@ function mayHaveMask(text: string): boolean {
   return text.includes('[MASK]') || (own !== undefined && text.includes(own));
 }
 
-async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number, joint = false): Promise<FillResult | null> {
+/** Joint fills: none, with the masks on the mask's own line (completion list, ghost text), or with the nearest ones (hover, view). */
+type JointScope = 'none' | 'line' | 'near';
+
+async function fill(uri: string, position: Position, purpose: string, token: CancellationToken, topK?: number, joint: JointScope = 'none'): Promise<FillResult | null> {
   const doc = documents.get(uri);
   if (!doc || !settings) return null;
   const key = `${purpose}:${uri}`;
@@ -100,7 +103,11 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
     const maxPieces = Math.max(1, Math.min(8, Math.round(Number(settings.maxPieces ?? 1)) || 1));
     const p = await engine.fillAt(text, offset, { topK: topK === undefined ? settings.topK : clamp('topK', topK), contextTokens: settings.contextTokens, maxPieces, isCancelled: stale });
     if (!p || stale()) return null;
-    const together = joint && p.masksInWindow >= 2 ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale }) : undefined;
+    // A combination offered for insertion fills only masks on this line: others may belong to unrelated sentences.
+    const line = { start: doc.offsetAt({ line: position.line, character: 0 }), end: doc.offsetAt({ line: position.line + 1, character: 0 }) };
+    const together = joint !== 'none' && p.masksInWindow >= 2
+      ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale, ...(joint === 'line' ? { within: line } : {}) })
+      : undefined;
     if (stale()) return null;
     const latencyMs = Math.round((performance.now() - t0) * 10) / 10;
     host.lastLatencyMs = latencyMs;
@@ -177,7 +184,7 @@ async function configure(s: ServiceSettings): Promise<ModelStatus> {
   return host.current;
 }
 
-connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint && !p.ghost ? 'view' : 'fill', token, p.topK, p.joint === true));
+connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint && !p.ghost ? 'view' : 'fill', token, p.topK, !p.joint ? 'none' : p.ghost ? 'line' : 'near'));
 
 /** A lens request reads at most this much text: the visible part of an editor, not a whole file. */
 const SURPRISAL_MAX_CHARS = 20_000;
@@ -232,15 +239,15 @@ async function withUserErrors<T>(fn: () => Promise<T>): Promise<T> {
 }
 
 connection.onCompletion(async (p, token) => {
-  // With other masks nearby the list also offers consistent combinations (joint fills) that fill them all.
-  const r = await fill(p.textDocument.uri, p.position, 'completion', token, undefined, true);
+  // With other masks on the line the list also offers consistent combinations (joint fills) that fill them all.
+  const r = await fill(p.textDocument.uri, p.position, 'completion', token, undefined, 'line');
   const doc = documents.get(p.textDocument.uri);
   if (!r || !doc) return null;
   return { isIncomplete: false, items: completionItems(doc, r) };
 });
 
 connection.onHover(async (p, token) => {
-  const r = await fill(p.textDocument.uri, p.position, 'hover', token, undefined, true);
+  const r = await fill(p.textDocument.uri, p.position, 'hover', token, undefined, 'near');
   if (!r) return null;
   const args = encodeURIComponent(JSON.stringify([{ uri: p.textDocument.uri, position: p.position }]));
   return {
