@@ -7,6 +7,8 @@ import * as fuse from './fuse';
 import * as quantize from './quantize';
 import * as surprisalCmd from './surprisal';
 import * as train from './train';
+import { suggest } from './options';
+import { cliVersion } from './paths';
 
 type Subcommand = { run(argv: string[]): Promise<number> };
 
@@ -21,18 +23,27 @@ const SUBCOMMANDS: Record<string, { summary: string; module: Subcommand }> = {
 };
 
 function usage(): string {
-  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(8)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options; add --debug to see the stack trace of a failure.'].join('\n');
+  return ['usage: cloze <command> [options]', '', ...Object.entries(SUBCOMMANDS).map(([k, v]) => `  ${k.padEnd(9)} ${v.summary}`), '', 'Run "cloze <command> --help" for its options, "cloze --version" for the version; add --debug to see the stack trace of a failure.'].join('\n');
 }
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
-  if (!cmd || cmd === '--help' || cmd === '-h') {
+  if (cmd === '--help' || cmd === '-h') {
     console.log(usage());
-    return cmd ? 0 : 2;
+    return 0;
+  }
+  if (cmd === '--version' || cmd === '-v') {
+    console.log(cliVersion());
+    return 0;
+  }
+  if (!cmd) {
+    console.error(usage());
+    return 2;
   }
   const sub = SUBCOMMANDS[cmd];
   if (!sub) {
-    console.error(`Unknown command "${cmd}".\n\n${usage()}`);
+    const near = suggest(cmd, Object.keys(SUBCOMMANDS));
+    console.error(`Unknown command "${cmd}".${near ? ` Did you mean "${near}"?` : ''}\n\n${usage()}`);
     return 2;
   }
   return sub.module.run(rest);

@@ -1,63 +1,49 @@
 // `cloze quantize`: adds an int8 graph to a model folder and records how well it agrees with the float one.
-import { parseArgs } from 'node:util';
-import { ClozeError } from '../core/errors';
 import { AUTO_MIN_AGREEMENT, QUANTIZATION_RECORD } from '../core/precision';
 import { collectCorpus } from '../train/corpus';
 import { quantizeFolder } from '../train/quantizeFolder';
+import { choiceOption, numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
 
-const USAGE = `usage: cloze quantize <model folder> [--eval <dir-or-file>…] [--head auto|int8|float] [--weights int8|uint8] [--max-masked N] [--threads N] [--json]
-
-Writes onnx/model_masked_quantized.onnx (dynamic int8 MatMuls, per-channel weights) next to the model's float graph.
+export const SPEC = {
+  name: 'quantize',
+  args: '<model folder>',
+  positionals: { min: 1, max: 1 },
+  description: `Writes onnx/model_masked_quantized.onnx (dynamic int8 MatMuls, per-channel weights) next to the model's float graph.
 With --eval (held-out text the model was not trained on) it also measures top-1 agreement with the float graph on
 15% masked tokens and the fill time of both, and records them in ${QUANTIZATION_RECORD}: cloze.precision "auto"
 uses int8 only when agreement ≥ ${100 * AUTO_MIN_AGREEMENT}% and int8 was faster. --head auto (default) keeps the
 vocabulary head in float when that agrees better. --weights uint8 uses ORT's u8u8 kernels (exact on CPUs without
-AVX-512 VNNI / AVX-VNNI, where int8 weights may saturate).`;
+AVX-512 VNNI / AVX-VNNI, where int8 weights may saturate).`,
+  options: {
+    eval: { type: 'string', arg: 'DIR-OR-FILE', multiple: true, help: 'held-out text to measure agreement and speed on' },
+    head: { type: 'string', arg: 'auto|int8|float', help: 'precision of the vocabulary head', shown: 'auto' },
+    weights: { type: 'string', arg: 'int8|uint8', help: 'weight type of the quantised MatMuls', shown: 'int8' },
+    'max-masked': { type: 'string', arg: 'N', help: 'measure on at most N masked tokens' },
+    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },
+    json: { type: 'boolean', help: 'print the graph and the record as JSON' },
+  },
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      eval: { type: 'string', multiple: true },
-      head: { type: 'string', default: 'auto' },
-      weights: { type: 'string', default: 'int8' },
-      'max-masked': { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(USAGE);
-    return 2;
-  }
-  const head = values.head;
-  if (head !== 'auto' && head !== 'int8' && head !== 'float') throw new ClozeError('inference', `--head must be auto, int8 or float, not "${head}".`);
-  const weights = values.weights;
-  if (weights !== 'int8' && weights !== 'uint8') throw new ClozeError('inference', `--weights must be int8 or uint8, not "${weights}".`);
-  const int = (flag: string, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new ClozeError('inference', `--${flag} must be a whole number ≥ 1, not "${raw}".`);
-    return n;
-  };
+  const parsed = parseCommand(SPEC, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const head = choiceOption('head', values.head, ['auto', 'int8', 'float'] as const) ?? 'auto';
+  const weights = choiceOption('weights', values.weights, ['int8', 'uint8'] as const) ?? 'int8';
+  const threads = numberOption('threads', values.threads, { int: true, min: 1 });
+  const maxMasked = numberOption('max-masked', values['max-masked'], { int: true, min: 1 });
   let heldOut: string[] = [];
   if (values.eval?.length) {
     const corpus = await collectCorpus(values.eval);
-    if (corpus.files.length === 0) throw new ClozeError('document-skipped', `No text files to measure on in ${values.eval.join(', ')}.`);
+    if (corpus.files.length === 0) throw usageError(`No text files to measure on in ${values.eval.join(', ')}.`);
     heldOut = corpus.files.map((f) => f.text);
   }
   const { graph, record } = await quantizeFolder(positionals[0], {
     head,
     weightType: weights,
     heldOut,
-    threads: int('threads', values.threads),
-    maxMasked: int('max-masked', values['max-masked']),
+    threads,
+    maxMasked,
     log: values.json ? undefined : (l) => console.log(l),
   });
   if (values.json) console.log(JSON.stringify({ graph, ...record }));

@@ -1,12 +1,12 @@
 // `cloze surprisal FILE`: how unexpected each token of a file is to the model, in bits (the lens's numbers, scriptable).
 import { readFile, stat } from 'node:fs/promises';
-import { parseArgs } from 'node:util';
 import { Engine } from '../core/engine';
 import { ClozeError } from '../core/errors';
 import { surprisal } from '../core/surprisal';
+import { percent } from '../format';
+import { numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
 
-const USAGE = 'usage: cloze surprisal FILE [--model DIR|org/name] [--context N] [--top N] [--json]';
 /** Each token costs one masked row: a file larger than this is a job for `cloze eval`, not a lens. */
 const MAX_FILE_BYTES = 1024 * 1024;
 
@@ -15,30 +15,29 @@ function band(rank: number): string {
   return rank <= 1 ? 'top-1' : rank <= 10 ? 'top-10' : rank <= 100 ? 'top-100' : 'rest';
 }
 
+export const SPEC = {
+  name: 'surprisal',
+  args: 'FILE',
+  positionals: { min: 1, max: 1 },
+  description: 'How unexpected each token of FILE is to the model (each token masked in turn), in bits, with the model\'s own candidates.',
+  options: {
+    model: { type: 'string', arg: 'DIR|org/name', help: 'the model folder or Hub id', shown: 'the bundled model' },
+    context: { type: 'string', arg: 'N', help: 'tokens of context around each token (16 to 4096)', shown: '128' },
+    top: { type: 'string', arg: 'N', help: 'list the N most surprising tokens', shown: '10' },
+    json: { type: 'boolean', help: 'every token as [{start, end, text, bits, rank, top: [{token_str, score}]}]' },
+  },
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
+
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      context: { type: 'string', default: '128' },
-      top: { type: 'string', default: '10' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
+  const parsed = parseCommand(SPEC, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  const context = numberOption('context', values.context, { int: true, min: 16, max: 4096 }) ?? 128;
+  const show = numberOption('top', values.top, { int: true, min: 0 }) ?? 10;
   const file = positionals[0];
   const st = await stat(file).catch(() => undefined);
-  if (!st?.isFile()) throw new ClozeError('document-skipped', `${file} is not a readable file.`);
+  if (!st?.isFile()) throw usageError(`${file} is not a readable file.`);
   if (st.size > MAX_FILE_BYTES) throw new ClozeError('document-skipped', `${file} is ${(st.size / 1024 / 1024).toFixed(1)} MB; the surprisal lens reads files up to 1 MB (every token costs one model row).`);
-  const context = Number(values.context);
-  const show = Number(values.top);
-  if (!Number.isInteger(context) || context < 16 || context > 4096) throw new ClozeError('inference', `--context must be a whole number from 16 to 4096, not "${values.context}".`);
-  if (!Number.isInteger(show) || show < 0) throw new ClozeError('inference', `--top must be a whole number ≥ 0, not "${values.top}".`);
   const text = await readFile(file, 'utf8');
   const engine = await Engine.load(values.model ?? defaultModelDir(), { devices: ['cpu'], log: (m) => console.error(m) });
   try {
@@ -53,7 +52,7 @@ export async function run(argv: string[]): Promise<number> {
     for (const t of tokens) bands.set(band(t.rank), (bands.get(band(t.rank)) ?? 0) + 1);
     const mean = tokens.reduce((s, t) => s + t.bits, 0) / Math.max(1, tokens.length);
     console.log(`${file}: ${tokens.length} tokens, mean ${mean.toFixed(2)} bits/token (${engine.info.name}; ${(ms / Math.max(1, tokens.length / 100)).toFixed(0)} ms per 100 tokens)`);
-    console.log(`  ${['top-1', 'top-10', 'top-100', 'rest'].map((b) => `${b} ${(100 * (bands.get(b) ?? 0) / Math.max(1, tokens.length)).toFixed(1)}%`).join(' · ')}`);
+    console.log(`  ${['top-1', 'top-10', 'top-100', 'rest'].map((b) => `${b} ${percent((bands.get(b) ?? 0) / Math.max(1, tokens.length))}`).join(' · ')}`);
     if (show > 0) console.log(`most surprising:`);
     const lineOf = (offset: number) => text.slice(0, offset).split('\n').length;
     for (const t of [...tokens].sort((a, b) => b.bits - a.bits).slice(0, show)) {

@@ -1,106 +1,71 @@
 // `cloze train`: masked-LM training of a model on folders of text from a terminal, with a live progress line.
 import path from 'node:path';
-import { parseArgs } from 'node:util';
-import { ClozeError } from '../core/errors';
 import { percent } from '../format';
 import { locateModel } from '../core/modelSource';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
+import { choiceOption, commandLineProblem, numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
 
-const USAGE = `usage: cloze train <dir-or-file…> [--from MODEL | --tokenizer DIR] [--out DIR] [--minutes N | --steps N] [--resume]
-
-  --from MODEL          continue training this BERT/RoBERTa model folder (uses its tokenizer)
-  --tokenizer DIR       train a new model from scratch with the tokenizer in DIR (tokenizer.json + configs)
-  --vocab N             train a new model from scratch with a new byte-level BPE tokenizer of N tokens,
-                        learned from the training files (saved in DIR/tokenizer)
-  --layers/--hidden/--heads/--intermediate N   size of a new model (default ${DEFAULT_SCRATCH.layers}/${DEFAULT_SCRATCH.hidden}/${DEFAULT_SCRATCH.heads}/${DEFAULT_SCRATCH.intermediate})
-  --out DIR             run folder: checkpoint, log, summary, exported model in DIR/${MODEL_DIR} (default ./cloze-run)
-  --steps N             optimizer steps of the run (default 1000)
-  --minutes N           time budget; alone, the step count is fitted to it after measuring speed
-  --max-epochs N        with --minutes alone: never plan more than N passes over the training data (small folders)
-  --resume              continue the run in --out exactly where its checkpoint left it
-  --max-positions N     from scratch: position embeddings for N tokens (default: --seq), to continue at a longer --seq later
-  --batch N --seq N --steps-per-call N --lr X --warmup N --decay linear|cosine --min-lr-ratio X
-  --weight-decay X --clip X --seed N --held-out X --whole-word --mask-prob X --exclude GLOB (repeatable)
-  --masking uniform|surprisal  which tokens become targets: all alike (default), or more often the ones the model
-                        currently finds surprising (same rate and 80/10/10; held-out scores stay uniformly masked)
-  --checkpoint-every N  also checkpoint every N steps (default: every 60 s)
-  --eval-every N        held-out evaluation every N steps (always before and after)
-  --threads N           ONNX Runtime threads (a resume is bit-exact only with the same count)
-  --json                print the result as JSON at the end`;
+export const SPEC = {
+  name: 'train',
+  args: '<dir-or-file…>',
+  positionals: { min: 0 },
+  description: `Continues (--from) or starts (--tokenizer, --vocab) masked-LM training on folders of text, with checkpoints
+and an exact --resume; the model is exported in Hugging Face layout to --out's ${MODEL_DIR}/ folder.`,
+  options: {
+    from: { type: 'string', arg: 'MODEL', help: 'continue training this BERT/RoBERTa model folder or Hub id (uses its tokenizer)' },
+    tokenizer: { type: 'string', arg: 'DIR', help: 'train a new model from scratch with the tokenizer in DIR (tokenizer.json + configs)' },
+    vocab: { type: 'string', arg: 'N', help: 'train a new model from scratch with a new byte-level BPE tokenizer of N tokens, learned from the training files (saved in --out/tokenizer)' },
+    layers: { type: 'string', arg: 'N', help: 'layers of a new model', shown: String(DEFAULT_SCRATCH.layers) },
+    hidden: { type: 'string', arg: 'N', help: 'hidden size of a new model', shown: String(DEFAULT_SCRATCH.hidden) },
+    heads: { type: 'string', arg: 'N', help: 'attention heads of a new model', shown: String(DEFAULT_SCRATCH.heads) },
+    intermediate: { type: 'string', arg: 'N', help: 'feed-forward size of a new model', shown: String(DEFAULT_SCRATCH.intermediate) },
+    out: { type: 'string', arg: 'DIR', help: `run folder: checkpoint, log, summary, exported model in DIR/${MODEL_DIR}`, shown: './cloze-run' },
+    steps: { type: 'string', arg: 'N', help: 'optimizer steps of the run', shown: '1000' },
+    minutes: { type: 'string', arg: 'N', help: 'time budget; alone, the step count is fitted to it after measuring speed' },
+    'max-epochs': { type: 'string', arg: 'N', help: 'with --minutes alone: never plan more than N passes over the training data (small folders)' },
+    resume: { type: 'boolean', help: 'continue the run in --out exactly where its checkpoint left it' },
+    'max-positions': { type: 'string', arg: 'N', help: 'from scratch: position embeddings for N tokens, to continue at a longer --seq later', shown: '--seq' },
+    batch: { type: 'string', arg: 'N', help: 'sequences per step', shown: '8' },
+    seq: { type: 'string', arg: 'N', help: 'tokens per sequence', shown: '128' },
+    'steps-per-call': { type: 'string', arg: 'N', help: 'optimizer steps per session call', shown: '8' },
+    lr: { type: 'string', arg: 'X', help: 'peak learning rate', shown: '1e-3 continuing, 2e-3 from scratch' },
+    warmup: { type: 'string', arg: 'N', help: 'warm-up steps', shown: '10% of the run, at most 200' },
+    decay: { type: 'string', arg: 'linear|cosine', help: 'learning-rate decay', shown: 'linear' },
+    'min-lr-ratio': { type: 'string', arg: 'X', help: 'final learning rate as a share of the peak', shown: '0' },
+    'weight-decay': { type: 'string', arg: 'X', help: 'AdamW weight decay', shown: '0.01' },
+    clip: { type: 'string', arg: 'X', help: 'gradient norm clipping', shown: '1' },
+    seed: { type: 'string', arg: 'N', help: 'seed of initialisation, data order and masking', shown: '1' },
+    'held-out': { type: 'string', arg: 'X', help: 'share of the tokens held out to measure progress', shown: '0.1' },
+    'whole-word': { type: 'boolean', help: 'mask whole words' },
+    'mask-prob': { type: 'string', arg: 'X', help: 'share of tokens that become targets', shown: '0.15' },
+    masking: { type: 'string', arg: 'uniform|surprisal', help: 'which tokens become targets: all alike, or more often the ones the model currently finds surprising (same rate and 80/10/10; held-out scores stay uniformly masked)', shown: 'uniform' },
+    exclude: { type: 'string', arg: 'GLOB', multiple: true, help: 'leave out files matching GLOB' },
+    'checkpoint-every': { type: 'string', arg: 'N', help: 'also checkpoint every N steps', shown: 'every 60 s' },
+    'eval-every': { type: 'string', arg: 'N', help: 'held-out evaluation every N steps (always before and after)' },
+    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads (a resume is bit-exact only with the same count)' },
+    json: { type: 'boolean', help: 'print the result as JSON at the end' },
+  },
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
 /** Parses a flag as a number in range, or throws an error that names the flag. */
 function num(values: Record<string, unknown>, flag: string, opts: { int?: boolean; min?: number; max?: number } = {}): number | undefined {
   const raw = values[flag];
-  if (raw === undefined) return undefined;
-  const v = Number(raw);
-  const ok = Number.isFinite(v) && (!opts.int || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
-  if (!ok) {
-    const range = [opts.min !== undefined ? `≥ ${opts.min}` : '', opts.max !== undefined ? `≤ ${opts.max}` : ''].filter(Boolean).join(' and ');
-    throw new ClozeError('training', `--${flag} must be ${opts.int ? 'an integer' : 'a number'}${range ? ` ${range}` : ''}, not "${String(raw)}".`);
-  }
-  return v;
+  return numberOption(flag, raw === undefined ? undefined : String(raw), opts);
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      from: { type: 'string' },
-      tokenizer: { type: 'string' },
-      vocab: { type: 'string' },
-      out: { type: 'string', default: 'cloze-run' },
-      steps: { type: 'string' },
-      minutes: { type: 'string' },
-      'max-epochs': { type: 'string' },
-      resume: { type: 'boolean', default: false },
-      layers: { type: 'string' },
-      hidden: { type: 'string' },
-      heads: { type: 'string' },
-      intermediate: { type: 'string' },
-      batch: { type: 'string' },
-      seq: { type: 'string' },
-      'max-positions': { type: 'string' },
-      'steps-per-call': { type: 'string' },
-      lr: { type: 'string' },
-      warmup: { type: 'string' },
-      decay: { type: 'string' },
-      'min-lr-ratio': { type: 'string' },
-      'weight-decay': { type: 'string' },
-      clip: { type: 'string' },
-      seed: { type: 'string' },
-      'held-out': { type: 'string' },
-      'whole-word': { type: 'boolean', default: false },
-      'mask-prob': { type: 'string' },
-      masking: { type: 'string' },
-      exclude: { type: 'string', multiple: true },
-      'checkpoint-every': { type: 'string' },
-      'eval-every': { type: 'string' },
-      threads: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length === 0 && !values.resume) {
-    console.error(USAGE);
-    return 2;
-  }
+  const parsed = parseCommand(SPEC, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
+  if (positionals.length === 0 && !values.resume) return commandLineProblem(SPEC, 'missing <dir-or-file…> (or --resume)');
   if (values.steps !== undefined && values.minutes !== undefined && !values.resume) {
-    throw new ClozeError('training', 'Give either --steps or --minutes, not both (with --minutes alone the step count is fitted to the time).');
+    throw usageError('Give either --steps or --minutes, not both (with --minutes alone the step count is fitted to the time).');
   }
-  if (values.masking !== undefined && values.masking !== 'uniform' && values.masking !== 'surprisal') {
-    throw new ClozeError('training', `--masking must be uniform or surprisal, not "${values.masking}".`);
-  }
-  if (values.masking === 'surprisal' && values['whole-word']) throw new ClozeError('training', '--masking surprisal picks single tokens; it does not combine with --whole-word.');
-  if (values.decay !== undefined && values.decay !== 'linear' && values.decay !== 'cosine') {
-    throw new ClozeError('training', `--decay must be linear or cosine, not "${values.decay}".`);
-  }
+  const masking = choiceOption('masking', values.masking, ['uniform', 'surprisal'] as const);
+  if (masking === 'surprisal' && values['whole-word']) throw usageError('--masking surprisal picks single tokens; it does not combine with --whole-word.');
+  const decay = choiceOption('decay', values.decay, ['linear', 'cosine'] as const);
   if (values.resume && (values.from || values.tokenizer || values.vocab || positionals.length > 0)) {
-    throw new ClozeError('training', '--resume continues the run saved in --out with its own model, tokenizer and files; drop --from, --tokenizer, --vocab and the inputs.');
+    throw usageError('--resume continues the run saved in --out with its own model, tokenizer and files; drop --from, --tokenizer, --vocab and the inputs.');
   }
   const v = values as Record<string, unknown>;
   const scratch = {
@@ -131,7 +96,7 @@ export async function run(argv: string[]): Promise<number> {
   };
   const opts: TrainOptions = {
     inputs: positionals,
-    outDir: values.out,
+    outDir: values.out ?? 'cloze-run',
     // A Hub id or a safetensors-only folder: the folder the engine would load (tokenizer.json and weights beside it).
     from: values.from === undefined ? undefined : await locateModel(values.from, { log: (m) => console.error(m) }),
     tokenizer: values.tokenizer,
@@ -147,7 +112,7 @@ export async function run(argv: string[]): Promise<number> {
     stepsPerCall: num(v, 'steps-per-call', { int: true, min: 1 }),
     lr: num(v, 'lr', { min: 0 }),
     warmup: num(v, 'warmup', { int: true, min: 0 }),
-    decay: values.decay as 'linear' | 'cosine' | undefined,
+    decay,
     minLrRatio: num(v, 'min-lr-ratio', { min: 0, max: 1 }),
     weightDecay: num(v, 'weight-decay', { min: 0 }),
     clipNorm: num(v, 'clip', { min: 0 }),
@@ -155,7 +120,7 @@ export async function run(argv: string[]): Promise<number> {
     heldOutFraction: num(v, 'held-out', { min: 0, max: 0.9 }),
     wholeWord: values['whole-word'],
     maskProb: num(v, 'mask-prob', { min: 0.01, max: 0.9 }),
-    masking: values.masking as 'uniform' | 'surprisal' | undefined,
+    masking,
     exclude: values.exclude,
     checkpointEverySteps: num(v, 'checkpoint-every', { int: true, min: 1 }),
     evalEverySteps: num(v, 'eval-every', { int: true, min: 1 }),
@@ -181,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
         const rel = path.relative(process.cwd(), r.modelDir);
         console.log(`model: ${r.modelDir}  (try: cloze fill "…[MASK]…" --model ${rel.startsWith('..') ? r.modelDir : rel})`);
       }
-      if (r.stopped !== 'done') console.log(`continue with: cloze train --resume --out ${values.out}`);
+      if (r.stopped !== 'done') console.log(`continue with: cloze train --resume --out ${values.out ?? 'cloze-run'}`);
     }
     return r.stopped === 'cancelled' ? 130 : 0;
   } finally {

@@ -17,7 +17,9 @@ export type ClozeErrorCode =
   | 'hub-auth'
   | 'network'
   | 'disk-full'
-  | 'download-corrupt';
+  | 'download-corrupt'
+  /** A command-line argument that is missing, unknown or out of range. */
+  | 'usage';
 
 export class ClozeError extends Error {
   constructor(

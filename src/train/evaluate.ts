@@ -50,8 +50,8 @@ export async function evaluateModel(engine: Engine, texts: readonly string[], fi
   const maxBatches = opts.maxBatches ?? Infinity;
   const tok = engine.tokenizer.framing();
   const seq = opts.seq ?? Math.min(128, engine.info.maxTokens);
-  if (seq > engine.info.maxTokens) throw new ClozeError('inference', `--seq ${seq} is longer than the model's ${engine.info.maxTokens} positions.`);
-  if (seq < 8) throw new ClozeError('inference', `${engine.info.name} allows only ${seq} tokens per sequence (max_position_embeddings / model_max_length in its config files); evaluation needs at least 8. The config files are probably damaged.`);
+  if (seq > engine.info.maxTokens) throw new ClozeError('usage', `--seq ${seq} is longer than the model's ${engine.info.maxTokens} positions.`);
+  if (seq < 8) throw new ClozeError('model-corrupt', `${engine.info.name} allows only ${seq} tokens per sequence (max_position_embeddings / model_max_length in its config files); evaluation needs at least 8. The config files are probably damaged.`);
   const vocab = engine.info.vocabSize;
   const batch = opts.batch ?? Math.max(1, Math.min(8, Math.floor(MAX_LOGIT_FLOATS / (seq * vocab))));
   const data = await packDocuments(tok, texts, seq);

@@ -11,11 +11,11 @@ const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
 const outRoot = path.join(repoRoot, 'out');
 
 /** Starts `cloze <cmd> …` in its own Node process through the real entry point (src/cli/main.ts as tsc built it). */
-export function spawnCli(cmd: 'train' | 'eval', args: readonly string[]): ChildProcess {
+export function spawnCli(cmd: string, args: readonly string[]): ChildProcess {
   return spawn(process.execPath, [path.join(outRoot, 'src', 'cli', 'main.js'), cmd, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
-export async function runCli(cmd: 'train' | 'eval', args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
+export async function runCli(cmd: string, args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {
   const child = spawnCli(cmd, args);
   let stdout = '', stderr = '';
   child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -56,7 +56,7 @@ describe('cloze eval', function () {
     } finally {
       rmSync(empty, { recursive: true, force: true });
     }
-    const usage = await runCli('eval', [semver]);
+    const usage = await runCli('eval', []);
     assert.equal(usage.code, 2);
     assert.match(usage.stderr, /usage: cloze eval/);
   });
@@ -115,6 +115,10 @@ describe('cloze train', function () {
     assert.deepEqual(Object.keys(r), ['top1', 'top5', 'perplexity', 'masked_tokens', 'files', 'word_top1', 'word_loss', 'masked_words']);
     assert.ok(r.masked_words > 0 && r.masked_words <= r.masked_tokens, JSON.stringify(r));
     assert.ok(r.word_top1 >= 0 && r.word_top1 <= r.top1 + 0.2 && r.word_loss > 0, JSON.stringify(r));
+    // The run folder itself (what `train --out` was given) names the model exported in it.
+    const viaRun = await runCli('eval', [path.join(sourceDir, 'semver'), '--model', short, '--seq', '64', '--whole-word', '--max-batches', '4', '--json']);
+    assert.equal(viaRun.code, 0, viaRun.stderr);
+    assert.deepEqual(JSON.parse(viaRun.stdout), r);
   });
 
   it('refuses conflicting or incomplete requests with advice', async () => {
@@ -136,5 +140,44 @@ describe('cloze train', function () {
     const noRun = await runCli('train', ['--resume', '--out', path.join(tmp, 'nothing-here')]);
     assert.equal(noRun.code, 1);
     assert.match(noRun.stderr, /No checkpoint at .*Start without --resume/);
+  });
+});
+
+describe('cloze command lines', function () {
+  this.timeout(120_000);
+  const file = path.join(sourceDir, 'semver', 'index.js');
+
+  it('an unknown option: exit 2, what is wrong with a suggestion and the usage on stderr, nothing on stdout', async () => {
+    const r = await runCli('train', [sourceDir, '--stpes', '5']);
+    assert.equal(r.code, 2);
+    assert.equal(r.stdout, '');
+    assert.match(r.stderr, /unknown option --stpes \(did you mean --steps\?\)/);
+    assert.match(r.stderr, /usage: cloze train/);
+    const cmd = await runCli('evl', []);
+    assert.equal(cmd.code, 2);
+    assert.match(cmd.stderr, /Unknown command "evl"\. Did you mean "eval"\?/);
+    const none = await runCli('quantize', []);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /missing <model folder>/);
+  });
+
+  it('--version prints the package version; each --help is generated from the options the command takes', async () => {
+    const version = (JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { version: string }).version;
+    for (const args of [['--version'], ['eval', '--version']]) {
+      const r = await runCli(args[0], args.slice(1));
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(r.stdout.trim(), version);
+    }
+    const help = await runCli('eval', ['--help']);
+    assert.equal(help.code, 0);
+    for (const flag of ['--model', '--exclude', '--whole-word', '--max-batches', '--threads', '--version']) assert.match(help.stdout, new RegExp(`${flag}\\b`));
+    const train = await runCli('train', ['--help']);
+    assert.match(train.stdout, /--masking uniform\|surprisal/);
+  });
+
+  it('eval without --model evaluates the bundled model, as fill does, and counts one file as one file', async () => {
+    const r = await runCli('eval', [file, '--max-batches', '1']);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(r.stdout, / on 1 file \(/);
   });
 });
