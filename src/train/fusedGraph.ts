@@ -1,5 +1,5 @@
-// The inference graph again, built on ONNX Runtime's com.microsoft contrib ops (Attention, SkipLayerNormalization,
-// BiasGelu), which its CPU provider runs as single kernels: the same logits as bert.ts's graph, faster where measured so.
+// The inference graph again, built on ONNX Runtime's com.microsoft contrib ops (Attention, BiasGelu; SkipLayerNormalization
+// on request), which its CPU provider runs as single kernels: the same logits as bert.ts's graph, faster where measured so.
 import { usesTokenTypes, type InferenceGraphOptions } from './bert';
 import { BertConfig, PARAM, Params, layerParams, paramShapes } from './model';
 import { Graph, Value, attr } from './onnx/graph';

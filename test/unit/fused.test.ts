@@ -112,6 +112,20 @@ describe('fused inference graphs (ORT contrib ops)', () => {
         assert.ok(ref.cases.some((c) => c.attention_mask.flat().includes(0)), 'a case with padding was compared');
       });
 
+      it('the optional forms (SkipLayerNormalization, Add + Gelu) give the same logits too', async () => {
+        const variant = await ort.InferenceSession.create(encodeFusedModel(fusedInferenceGraph(cfg, params, { skipLayerNorm: true, biasGelu: false })), cpu);
+        try {
+          const nodes = decodeModel(encodeFusedModel(fusedInferenceGraph(cfg, params, { skipLayerNorm: true, biasGelu: false }))).graph?.node ?? [];
+          assert.equal(nodes.filter((n) => n.opType === 'SkipLayerNormalization' && n.domain === MS_DOMAIN).length, 2 * cfg.layers);
+          assert.equal(nodes.filter((n) => n.opType === 'BiasGelu').length, 0);
+          let worst = 0;
+          for (const c of ref.cases) worst = Math.max(worst, maxAbs(await logits(plain, c), await logits(variant, c)));
+          assert.ok(worst <= TOL, `max |Δ| ${worst}`);
+        } finally {
+          await variant.release();
+        }
+      });
+
       it(`matches PyTorch's reference logits within ${TOL} and its top ids at every mask`, async () => {
         let files = 0;
         for (const c of ref.cases) {
