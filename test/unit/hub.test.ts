@@ -12,7 +12,7 @@ import { downloadModel, type DownloadProgress } from '../../src/core/hub/downloa
 import { hubSettings, parseRepoSpec } from '../../src/core/hub/settings';
 import { FakeHub, repoFromFolder } from '../hubServer';
 import { TestProxy } from '../proxyServer';
-import { proxyFor } from '../../src/core/hub/network';
+import { HubConnection, proxyFor } from '../../src/core/hub/network';
 import { ModelHost } from '../../src/server/modelHost';
 import { fixture, repoRoot } from '../paths';
 import { SHARDS, writeShards } from '../shards';
@@ -183,6 +183,35 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     const err = await rejection(downloadModel('cloze-test/bert-tiny', settings()));
     assert.equal(err.code, 'network');
     assert.match(err.userMessage, /Cannot reach the Hugging Face Hub at http:\/\/127\.0\.0\.1:\d+ through the proxy http:\/\/127\.0\.0\.1:\d+ .*http\.proxy.*HTTPS_PROXY/);
+  });
+
+  it('http.proxyStrictSSL=false accepts a self-signed certificate (direct and through a proxy); the default refuses it', async function () {
+    const key = path.join(tmp, 'key.pem');
+    const cert = path.join(tmp, 'cert.pem');
+    try {
+      await promisify(execFile)('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1']);
+    } catch {
+      this.skip(); // no openssl to make a certificate
+    }
+    const https = await import('node:https');
+    const server = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => res.end('{"sha":"tls"}'));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `https://127.0.0.1:${(server.address() as import('node:net').AddressInfo).port}/api/models/x/y/revision/main`;
+    const proxy = await new TestProxy().start();
+    try {
+      const strict = new HubConnection({}, {});
+      await assert.rejects(strict.fetch(url), (e: unknown) => /self[- ]signed|certificate/i.test(String((e as { cause?: unknown }).cause ?? e)));
+      await strict.close();
+      for (const p of [{ strictSSL: false }, { strictSSL: false, proxy: proxy.url }]) {
+        const lax = new HubConnection(p, {});
+        assert.equal(await (await lax.fetch(url)).text(), '{"sha":"tls"}');
+        await lax.close();
+      }
+      assert.ok(proxy.seen.length >= 1, 'the second fetch went through the proxy');
+    } finally {
+      await proxy.stop();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
   });
 
   it('proxy choice follows the NO_PROXY rules (hosts, .domains, *.domains, ports, *)', () => {
