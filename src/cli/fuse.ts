@@ -1,48 +1,34 @@
 // `cloze fuse`: adds a fused float graph (ONNX Runtime contrib ops) to a model folder and records its parity and speed.
-import { parseArgs } from 'node:util';
-import { ClozeError } from '../core/errors';
 import { FUSED_GRAPH, FUSED_MAX_LOGIT_DELTA, FUSED_MIN_SPEEDUP, FUSED_RECORD } from '../core/precision';
 import { fuseFolder } from '../train/fuseFolder';
+import { numberOption, parseCommand, type CommandSpec, type OptionSpec } from './options';
 
-const USAGE = `usage: cloze fuse <model folder> [--threads N] [--rounds N] [--tokens N] [--json]
-
-Writes ${FUSED_GRAPH}: the model's float graph rebuilt from its weights with ONNX Runtime's Attention and BiasGelu
+export const SPEC = {
+  name: 'fuse',
+  args: '<model folder>',
+  positionals: { min: 1, max: 1 },
+  description: `Writes ${FUSED_GRAPH}: the model's float graph rebuilt from its weights with ONNX Runtime's Attention and BiasGelu
 kernels (head at the masks), after checking that its logits are within ${FUSED_MAX_LOGIT_DELTA} of the float graph's on a padded
-batch. Times both graphs interleaved (--rounds, default 30, at --tokens, default 256) and records the result in
-${FUSED_RECORD}: cloze.precision "auto" runs the fused graph only where it was at least ${FUSED_MIN_SPEEDUP}× faster (and no int8
-graph is chosen). Measure on an otherwise idle machine: other load moves the ratio a lot.
-Works on BERT / RoBERTa folders (our exports and Hugging Face ones); model.onnx is never changed.`;
+batch. Times both graphs interleaved and records the result in ${FUSED_RECORD}: cloze.precision "auto" runs the fused
+graph only where it was at least ${FUSED_MIN_SPEEDUP}× faster (and no int8 graph is chosen). Measure on an otherwise idle
+machine: other load moves the ratio a lot. Works on BERT / RoBERTa folders (our exports and Hugging Face ones);
+model.onnx is never changed.`,
+  options: {
+    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },
+    rounds: { type: 'string', arg: 'N', help: 'timed runs of each graph', shown: '30' },
+    tokens: { type: 'string', arg: 'N', help: 'tokens of the timed input (capped at the model\'s limit)', shown: '256' },
+    json: { type: 'boolean', help: 'print the graph and the record as JSON' },
+  },
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      threads: { type: 'string' },
-      rounds: { type: 'string' },
-      tokens: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help) {
-    console.log(USAGE);
-    return 0;
-  }
-  if (positionals.length !== 1) {
-    console.error(USAGE);
-    return 2;
-  }
-  const int = (flag: string, raw: string | undefined): number | undefined => {
-    if (raw === undefined) return undefined;
-    const n = Number(raw);
-    if (!Number.isInteger(n) || n < 1) throw new ClozeError('inference', `--${flag} must be a whole number ≥ 1, not "${raw}".`);
-    return n;
-  };
+  const parsed = parseCommand(SPEC, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const { graph, record } = await fuseFolder(positionals[0], {
-    threads: int('threads', values.threads),
-    rounds: int('rounds', values.rounds),
-    windowTokens: int('tokens', values.tokens),
+    threads: numberOption('threads', values.threads, { int: true, min: 1 }),
+    rounds: numberOption('rounds', values.rounds, { int: true, min: 1 }),
+    windowTokens: numberOption('tokens', values.tokens, { int: true, min: 3 }),
     log: values.json ? undefined : (l) => console.log(l),
   });
   if (values.json) console.log(JSON.stringify({ graph, ...record }));

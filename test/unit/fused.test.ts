@@ -290,6 +290,6 @@ describe('fused inference graphs (ORT contrib ops)', () => {
     assert.deepEqual(readFileSync(path.join(dir, 'model.onnx')), readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.onnx')));
     const bad = spawnSync(process.execPath, [path.join(repoRoot, 'dist', 'cli.js'), 'fuse', dir, '--rounds', 'x'], { encoding: 'utf8' });
     assert.notEqual(bad.status, 0);
-    assert.match(bad.stderr, /--rounds must be a whole number/);
+    assert.match(bad.stderr, /--rounds must be an integer ≥ 1, not "x"/);
   });
 });
