@@ -1,11 +1,41 @@
-// The custom messages between the extension and the language-model service, beside standard LSP.
+// The custom messages between the extension and the language-model service, beside standard LSP: the wire contract,
+// in plain types of its own. It imports only the LSP protocol package; the service maps engine and trainer values
+// into these types (the compiler checks they still fit where it sends them), and the extension and the training
+// webview import nothing else of the service's.
 import { NotificationType, RequestType, RequestType0 } from 'vscode-languageserver-protocol';
-import type { Candidate } from '../core/engine';
-import type { DownloadProgress, WeightChoice } from '../core/hub/download';
-import type { ProxySettings } from '../core/hub/network';
-import type { Precision } from '../core/precision';
-import type { Device } from '../core/session';
-import type { TrainProgress } from '../train/trainer';
+
+/** An ONNX Runtime execution provider, as cloze.device names it (core/session.ts tries them in order). */
+export type Device = 'cuda' | 'webgpu' | 'dml' | 'coreml' | 'cpu';
+
+/** cloze.precision: which graph of the model runs (core/precision.ts). */
+export type Precision = 'auto' | 'fp32' | 'int8';
+
+/** The editor's proxy settings, for Hub downloads. */
+export interface ProxySettings {
+  /** http.proxy: used for http and https URLs; wins over HTTPS_PROXY / HTTP_PROXY. */
+  readonly proxy?: string;
+  /** http.proxyStrictSSL (default true): false accepts self-signed certificates (of a TLS-inspecting proxy). */
+  readonly strictSSL?: boolean;
+  /** http.noProxy: hosts reached directly, added to NO_PROXY. */
+  readonly noProxy?: readonly string[];
+  /** http.proxyAuthorization: the Proxy-Authorization header value. */
+  readonly proxyAuthorization?: string;
+}
+
+/** Which weights of a Hub repository a download fetches. */
+export type WeightChoice = 'auto' | 'safetensors' | 'onnx' | 'quantized';
+
+export interface DownloadProgress {
+  readonly file: string;
+  /** Bytes of this file on disk so far (resumed bytes included), and its size. */
+  readonly fileBytes: number;
+  readonly fileTotal: number;
+  /** All files of this download: bytes on disk so far and in all. */
+  readonly bytes: number;
+  readonly total: number;
+  /** Bytes per second received in this run. */
+  readonly bytesPerSecond: number;
+}
 
 /** Settings the client sends at start and on every change. */
 export interface ServiceSettings {
@@ -53,8 +83,24 @@ export interface FillParams {
   readonly ghost?: boolean;
 }
 
-/** A candidate as the engine ranks it (see Candidate in src/core/engine.ts). */
-export type WireCandidate = Candidate;
+/** A candidate as the engine ranks it (Candidate in src/core/engine.ts). */
+export interface WireCandidate {
+  readonly id: number;
+  /** The vocabulary piece (`##ing`, `Ġsoftware`). */
+  readonly token: string;
+  /** The text to show and insert. */
+  readonly text: string;
+  /** The piece continues the word before the mask (no space between). */
+  readonly attach: boolean;
+  /** Exactly what replaces the mask. */
+  readonly insert: string;
+  /** The edit also removes the whitespace right before the mask: the piece glues onto the previous word. */
+  readonly joinLeft: boolean;
+  /** Probability of the piece; for whole-word fills, the candidate's share of the candidates returned. */
+  readonly score: number;
+  /** Whole-word fills: the vocabulary ids the word is made of. */
+  readonly pieces?: readonly number[];
+}
 
 export interface FillResult {
   /** The mask's range in the document. */
@@ -126,7 +172,15 @@ export interface TrainScore {
   readonly maskedTokens: number;
 }
 
-export type TrainProgressEvent = TrainProgress;
+export interface TrainProgressEvent {
+  readonly step: number;
+  readonly totalSteps: number;
+  /** Mean training loss of the last session call. */
+  readonly loss: number;
+  readonly lr: number;
+  readonly tokensPerSec: number;
+  readonly etaSec: number;
+}
 
 export interface TrainEvalEvent extends TrainScore {
   readonly step: number;
@@ -146,6 +200,27 @@ export interface TrainSummary {
   readonly trainTokens: number;
   readonly minutes: number;
 }
+
+/** A finished run as the workspace remembers it (the training view's history table). */
+export interface TrainHistoryEntry {
+  readonly date: string;
+  readonly mode: 'continue' | 'fresh';
+  readonly minutes: number;
+  readonly steps: number;
+  readonly files: number;
+  readonly before?: TrainScore;
+  readonly after?: TrainScore;
+  readonly modelDir?: string;
+}
+
+/** What the extension posts to the training view's page script (src/webview/trainView.ts). */
+export type TrainViewMessage =
+  | { readonly type: 'reset'; readonly preview?: TrainPreview; readonly title: string }
+  | { readonly type: 'progress'; readonly e: TrainProgressEvent }
+  | { readonly type: 'eval'; readonly e: TrainEvalEvent }
+  | { readonly type: 'summary'; readonly s: TrainSummary }
+  | { readonly type: 'history'; readonly entries: TrainHistoryEntry[] }
+  | { readonly type: 'state'; readonly text: string };
 
 export const TrainPreviewRequest = new RequestType<TrainFilesParams, TrainPreview, void>('cloze/train/preview');
 export const TrainStartRequest = new RequestType<TrainStartParams, TrainSummary, void>('cloze/train/start');

@@ -1,6 +1,6 @@
 // Entry point of the VS Code extension: registers providers, commands and the status bar; the service starts lazily.
 import * as vscode from 'vscode';
-import type { ModelStatus, TrainEvalEvent, TrainProgressEvent } from '../server/protocol';
+import type { ModelStatus, TrainEvalEvent, TrainProgressEvent } from '../protocol';
 import { maskWordOrSelection, selectModelFolder, showMenu, toggleInline, toggleLanguage, useDefaultModel } from './commands';
 import { downloadModelCommand, watchServiceDownloads, type DownloadArg } from './download';
 import { ACCEPT_INLINE, InlineProvider, acceptInline, type OtherFill } from './inline';

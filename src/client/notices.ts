@@ -1,6 +1,6 @@
 // Shows what the service reports (bad models, skipped files, crashes) as notifications with the actions that fix them.
 import * as vscode from 'vscode';
-import type { Notice } from '../server/protocol';
+import type { Notice } from '../protocol';
 
 export async function showNotice(n: Notice, log: vscode.LogOutputChannel): Promise<void> {
   const text = `Cloze: ${n.message}`;

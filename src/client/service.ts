@@ -45,7 +45,7 @@ import {
   type TrainStartParams,
   type TrainSummary,
   type UnfinishedRun,
-} from '../server/protocol';
+} from '../protocol';
 import { documentSelector } from './settings';
 
 /** Restart delays after consecutive crashes; a healthy minute resets the count. */

@@ -1,9 +1,6 @@
 // Reads the `cloze.*` settings into what the service and the providers need.
 import * as vscode from 'vscode';
-import type { ProxySettings } from '../core/hub/network';
-import type { Precision } from '../core/precision';
-import type { Device } from '../core/session';
-import type { ServiceSettings } from '../server/protocol';
+import type { Device, Precision, ProxySettings, ServiceSettings } from '../protocol';
 
 /**
  * In Restricted Mode VS Code already hides the workspace's values of the restricted settings (`cloze.model`,

@@ -2,7 +2,7 @@
 // while the active editor is one where Cloze is active.
 import * as vscode from 'vscode';
 import { mdCode, mdText } from '../core/markdown';
-import type { ModelStatus } from '../server/protocol';
+import type { ModelStatus } from '../protocol';
 import { isEnabledFor } from './settings';
 
 export class StatusBar implements vscode.Disposable {

@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { mdCode } from '../core/markdown';
 import { percent } from '../format';
-import type { SurprisalResult, SurprisalToken } from '../server/protocol';
+import type { SurprisalResult, SurprisalToken } from '../protocol';
 import type { ServiceClient } from './service';
 import { isEnabledFor } from './settings';
 

@@ -1,6 +1,6 @@
 // Decides whether a document is fit for predictions, and tells the user once per document when it is not.
 import { classifyText } from '../core/textKind';
-import type { Notice } from './protocol';
+import type { Notice } from '../protocol';
 
 /** Beyond this, a line is far longer than any context window, and the user should know only part of it is read. */
 const LONG_LINE = 20000;

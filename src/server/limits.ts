@@ -1,6 +1,6 @@
 // Bounds on the numbers a client (or a workspace's settings file) sends: the service never trusts them as given.
 import { PRECISIONS } from '../core/precision';
-import type { ServiceSettings } from './protocol';
+import type { ServiceSettings } from '../protocol';
 
 /** The ranges package.json declares for the settings; values outside them (or not numbers) are clamped here too. */
 export const LIMITS = {

@@ -31,7 +31,7 @@ import {
   type FillResult,
   type ModelStatus,
   type ServiceSettings,
-} from './protocol';
+} from '../protocol';
 import { surprisal } from '../core/surprisal';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Engine } from '../core/engine';
 import { ClozeError, errorText } from '../core/errors';
 import { modelSpecKey } from '../core/modelSource';
-import type { ModelStatus, ServiceSettings } from './protocol';
+import type { ModelStatus, ServiceSettings } from '../protocol';
 
 export class ModelHost {
   private engine: Engine | undefined;

@@ -8,7 +8,7 @@ import { MODEL_DIR, gatherCorpus, type TrainEval, type TrainProgress } from '../
 import { discardRun, findUnfinishedRun, markRun } from '../train/runs';
 import { trainInWorker } from '../train/worker';
 import type { ModelHost } from './modelHost';
-import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainRunsParams, TrainScore, TrainStartParams, TrainSummary, UnfinishedRun } from './protocol';
+import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainRunsParams, TrainScore, TrainStartParams, TrainSummary, UnfinishedRun } from '../protocol';
 
 /** Vocabulary of a tokenizer learned from the workspace alone ("fresh" mode). */
 const FRESH_VOCAB = 8192;

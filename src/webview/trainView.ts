@@ -2,22 +2,17 @@
 // Runs inside the webview (a browser), bundled with Chart.js into media/trainView.js; it imports nothing from vscode.
 import { Chart, type ChartConfiguration, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend } from 'chart.js';
 import { percent } from '../format';
+import type { TrainEvalEvent, TrainHistoryEntry, TrainPreview, TrainProgressEvent, TrainScore, TrainSummary, TrainViewMessage } from '../protocol';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);
 
-interface Score { top1: number; top5: number; perplexity: number; loss: number; maskedTokens: number }
-interface Progress { step: number; totalSteps: number; loss: number; lr: number; tokensPerSec: number; etaSec: number }
-interface EvalEvent extends Score { step: number; phase: 'before' | 'during' | 'after' }
-interface Preview { trainFiles: number; heldOutFiles: number; bytes: number; tokens: number; skipped: { reason: string; count: number }[]; model: string }
-interface Summary { stopped: string; step: number; totalSteps: number; before?: Score; after?: Score; trainFiles: number; heldOutFiles: number; trainTokens: number; minutes: number }
-interface HistoryEntry { date: string; mode: string; minutes: number; steps: number; files: number; before?: Score; after?: Score }
-type Message =
-  | { type: 'reset'; preview?: Preview; title: string }
-  | { type: 'progress'; e: Progress }
-  | { type: 'eval'; e: EvalEvent }
-  | { type: 'summary'; s: Summary }
-  | { type: 'history'; entries: HistoryEntry[] }
-  | { type: 'state'; text: string };
+type Score = TrainScore;
+type Progress = TrainProgressEvent;
+type EvalEvent = TrainEvalEvent;
+type Preview = TrainPreview;
+type Summary = TrainSummary;
+type HistoryEntry = TrainHistoryEntry;
+type Message = TrainViewMessage;
 
 const $ = (id: string) => document.getElementById(id)!;
 const fmtTime = (s: number) => (Number.isFinite(s) ? `${Math.floor(s / 60)}:${String(Math.round(s % 60)).padStart(2, '0')}` : '…');

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { ClozeError } from '../../src/core/errors';
 import { DocumentGuard } from '../../src/server/documentGuard';
-import type { Notice } from '../../src/server/protocol';
+import type { Notice } from '../../src/protocol';
 import { notFillMaskOnnx } from '../badOnnx';
 import { fixture } from '../paths';
 

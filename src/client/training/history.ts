@@ -2,18 +2,9 @@
 // the service's business (src/train/runs.ts).
 import path from 'node:path';
 import * as vscode from 'vscode';
-import type { TrainScore } from '../../server/protocol';
+import type { TrainHistoryEntry } from '../../protocol';
 
-export interface HistoryEntry {
-  readonly date: string;
-  readonly mode: 'continue' | 'fresh';
-  readonly minutes: number;
-  readonly steps: number;
-  readonly files: number;
-  readonly before?: TrainScore;
-  readonly after?: TrainScore;
-  readonly modelDir?: string;
-}
+export type HistoryEntry = TrainHistoryEntry;
 
 const HISTORY = 'cloze.training.history';
 const TRAINED_MODEL = 'cloze.training.model';

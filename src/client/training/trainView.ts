@@ -1,16 +1,8 @@
 // The training view: a webview (strict CSP, local scripts only) that replays and follows the current run.
 import * as vscode from 'vscode';
 import { cspNonce } from '../nonce';
-import type { TrainEvalEvent, TrainPreview, TrainProgressEvent, TrainSummary } from '../../server/protocol';
+import type { TrainEvalEvent, TrainPreview, TrainProgressEvent, TrainSummary, TrainViewMessage as ViewMessage } from '../../protocol';
 import type { HistoryEntry } from './history';
-
-type ViewMessage =
-  | { type: 'reset'; preview?: TrainPreview; title: string }
-  | { type: 'progress'; e: TrainProgressEvent }
-  | { type: 'eval'; e: TrainEvalEvent }
-  | { type: 'summary'; s: TrainSummary }
-  | { type: 'history'; entries: HistoryEntry[] }
-  | { type: 'state'; text: string };
 
 export class TrainView implements vscode.Disposable {
   private panel: vscode.WebviewPanel | undefined;

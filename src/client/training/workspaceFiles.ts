@@ -1,6 +1,6 @@
 // Finds the workspace's files the way the editor's own search does: files.exclude, search.exclude, cloze.train.exclude.
 import * as vscode from 'vscode';
-import type { TrainFilesParams } from '../../server/protocol';
+import type { TrainFilesParams } from '../../protocol';
 
 /** Enough for any project one would train on in minutes; the preview says when the cap was hit. */
 export const MAX_FILES = 20000;
