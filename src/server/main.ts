@@ -105,7 +105,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
     if (!p || stale()) return null;
     // A combination offered for insertion fills only masks on this line: others may belong to unrelated sentences.
     const line = { start: doc.offsetAt({ line: position.line, character: 0 }), end: doc.offsetAt({ line: position.line + 1, character: 0 }) };
-    const together = joint !== 'none' && p.masksInWindow >= 2
+    const together = joint !== 'none' && p.masksInWindow >= 2 && (joint === 'near' || engine.masksIn(text, line.start, line.end).length >= 2)
       ? await engine.fillJoint(text, offset, { contextTokens: settings.contextTokens, isCancelled: stale, ...(joint === 'line' ? { within: line } : {}) })
       : undefined;
     if (stale()) return null;
