@@ -145,7 +145,6 @@ export interface TrainFilesParams {
 export interface TrainPreview {
   readonly trainFiles: number;
   readonly heldOutFiles: number;
-  readonly bytes: number;
   /** Tokens with the current model's tokenizer. */
   readonly tokens: number;
   readonly skipped: { reason: string; count: number }[];
@@ -197,7 +196,6 @@ export interface TrainSummary {
   readonly modelDir?: string;
   readonly trainFiles: number;
   readonly heldOutFiles: number;
-  readonly trainTokens: number;
   readonly minutes: number;
 }
 

@@ -2,6 +2,7 @@
 import path from 'node:path';
 import { percent } from '../format';
 import { locateModel } from '../core/modelSource';
+import { DEFAULT_HYPER } from '../train/step';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
 import { choiceOption, commandLineProblem, numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
 
@@ -32,8 +33,8 @@ and an exact --resume; the model is exported in Hugging Face layout to --out's $
     warmup: { type: 'string', arg: 'N', help: 'warm-up steps', shown: '10% of the run, at most 200' },
     decay: { type: 'string', arg: 'linear|cosine', help: 'learning-rate decay', shown: 'linear' },
     'min-lr-ratio': { type: 'string', arg: 'X', help: 'final learning rate as a share of the peak', shown: '0' },
-    'weight-decay': { type: 'string', arg: 'X', help: 'AdamW weight decay', shown: '0.01' },
-    clip: { type: 'string', arg: 'X', help: 'gradient norm clipping', shown: '1' },
+    'weight-decay': { type: 'string', arg: 'X', help: 'AdamW weight decay', shown: String(DEFAULT_HYPER.weightDecay) },
+    clip: { type: 'string', arg: 'X', help: 'gradient norm clipping', shown: String(DEFAULT_HYPER.clipNorm) },
     seed: { type: 'string', arg: 'N', help: 'seed of initialisation, data order and masking', shown: '1' },
     'held-out': { type: 'string', arg: 'X', help: 'share of the tokens held out to measure progress', shown: '0.1' },
     'whole-word': { type: 'boolean', help: 'mask whole words' },

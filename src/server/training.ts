@@ -45,21 +45,13 @@ export class TrainingHost {
     private readonly events: TrainingEvents,
   ) {}
 
-  get active(): boolean {
-    return this.running !== undefined;
-  }
-
   async preview(p: TrainFilesParams): Promise<TrainPreview> {
     const engine = await this.host.ready();
     if (!engine) throw new ClozeError('training', 'No model is loaded, so there is nothing to continue training. Select a model first.');
     const corpus = await gatherCorpus(p.folders, p.exclude, p.files, WORKSPACE_CORPUS_BYTES);
     const split = splitFiles(corpus.files);
     let tokens = 0;
-    let bytes = 0;
-    for (const f of corpus.files) {
-      bytes += f.bytes;
-      tokens += (await engine.tokenizer.encodeIds(f.text)).length;
-    }
+    for (const f of corpus.files) tokens += (await engine.tokenizer.encodeIds(f.text)).length;
     const inEditorScope = new Set(p.files.map((f) => path.resolve(f)));
     // Files the editor never offered (node_modules, files.exclude, …) are not news to the user; only report the rest.
     const skipped = corpus.skipped.filter((s) => inEditorScope.has(path.resolve(s.path)));
@@ -67,7 +59,7 @@ export class TrainingHost {
     // Key-like strings inside files that are kept: replaced by a placeholder, counted like a skip reason.
     const replaced = (corpus.redacted ?? []).reduce((n, r) => n + r.count, 0);
     if (replaced > 0) reasons.push({ reason: 'secret-like strings replaced', count: replaced });
-    return { trainFiles: split.train.length, heldOutFiles: split.heldOut.length, bytes, tokens, skipped: reasons, model: engine.info.name };
+    return { trainFiles: split.train.length, heldOutFiles: split.heldOut.length, tokens, skipped: reasons, model: engine.info.name };
   }
 
   async start(p: TrainStartParams): Promise<TrainSummary> {
@@ -112,7 +104,6 @@ export class TrainingHost {
         modelDir: result.modelDir,
         trainFiles: result.trainFiles,
         heldOutFiles: result.heldOutFiles,
-        trainTokens: result.trainTokens,
         minutes: (Date.now() - started) / 60000,
       };
     } finally {
