@@ -92,7 +92,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
     // Trusting the workspace brings its own settings (and its trained model) into effect.
     vscode.workspace.onDidGrantWorkspaceTrust(() => void svc.configure()),
     vscode.workspace.onDidChangeConfiguration(async (e) => {
-      if (!e.affectsConfiguration('cloze')) return;
+      // The proxy settings travel with the service's settings: a Hub download the service starts itself uses them.
+      if (!e.affectsConfiguration('cloze')) {
+        if (svc.started && e.affectsConfiguration('http')) await svc.configure();
+        return;
+      }
       if (e.affectsConfiguration('cloze.languages')) {
         log.info('Enabled languages changed; restarting the service with the new document selector.');
         inlineReg.dispose();
