@@ -64,7 +64,7 @@ export async function measureAgreement(fp32: Engine, int8: Engine, texts: readon
       for (let v = 0; v < vocab; v++) maxDelta = Math.max(maxDelta, Math.abs(a.data[off + v] - q.data[off + v]));
     }
   }
-  if (n === 0) throw new ClozeError('document-skipped', 'The held-out text gave no masked tokens to compare; give more text with --eval.');
+  if (n === 0) throw new ClozeError('usage', 'The held-out text gave no masked tokens to compare; give more text with --eval.');
   return { agreement: agree / n, top1Fp32: ok32 / n, top1Int8: ok8 / n, maxAbsLogitDelta: maxDelta, maskedTokens: n };
 }
 
@@ -95,7 +95,7 @@ export async function measureLatency(fp32: Engine, int8: Engine, texts: readonly
     if (!w || w.index === undefined) continue;
     docs.push({ text: t.slice(0, w.index) + '[MASK]' + t.slice(w.index + w[0].length), offset: w.index });
   }
-  if (docs.length === 0) throw new ClozeError('document-skipped', 'The held-out text has no words to mask for timing.');
+  if (docs.length === 0) throw new ClozeError('usage', 'The held-out text has no words to mask for timing.');
   const time = async (e: Engine, d: { text: string; offset: number }): Promise<number> => {
     const t0 = process.hrtime.bigint();
     await e.fillAt(d.text, d.offset, { contextTokens });
