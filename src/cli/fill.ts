@@ -115,6 +115,7 @@ async function printJoint(engine: Engine, text: string, masks: number, topK: num
     return 0;
   }
   console.log(`(${engine.info.name}, ${j.spans.length} masks filled together; score = probability of the whole combination)`);
-  for (const r of rows) console.log(`  ${r.token_str.join(' … ')}  ${(r.score * 100).toFixed(2).padStart(6)}%`);
+  const width = Math.max(...rows.map((r) => r.token_str.join(' … ').length));
+  for (const r of rows) console.log(`  ${r.token_str.join(' … ').padEnd(width)}  ${(r.score * 100).toFixed(2).padStart(6)}%`);
   return 0;
 }
