@@ -12,11 +12,12 @@ export const SPEC = {
 With --eval (held-out text the model was not trained on) it also measures top-1 agreement with the float graph on
 15% masked tokens and the fill time of both, and records them in ${QUANTIZATION_RECORD}: cloze.precision "auto"
 uses int8 only when agreement ≥ ${100 * AUTO_MIN_AGREEMENT}% and int8 was faster. --head auto (default) keeps the
-vocabulary head in float when that agrees better. --weights uint8 uses ORT's u8u8 kernels (exact on CPUs without
+MLM head (dense transform and decoder) in float where the graph computes it only at the masks, elsewhere when that
+agrees better. --weights uint8 uses ORT's u8u8 kernels (exact on CPUs without
 AVX-512 VNNI / AVX-VNNI, where int8 weights may saturate).`,
   options: {
     eval: { type: 'string', arg: 'DIR-OR-FILE', multiple: true, help: 'held-out text to measure agreement and speed on' },
-    head: { type: 'string', arg: 'auto|int8|float', help: 'precision of the vocabulary head', shown: 'auto' },
+    head: { type: 'string', arg: 'auto|int8|float', help: 'precision of the MLM head (dense transform and decoder)', shown: 'auto' },
     weights: { type: 'string', arg: 'int8|uint8', help: 'weight type of the quantised MatMuls', shown: 'int8' },
     'max-masked': { type: 'string', arg: 'N', help: 'measure on at most N masked tokens' },
     threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },

@@ -113,7 +113,9 @@ describe('int8 quantisation of inference graphs', () => {
     await exportModel(dir, config, params, fixture('bert-tiny-wordpiece'), { maskedVariant: true, safetensors: false });
     const { record } = await quantizeFolder(dir);
     assert.equal(record.source, path.join('onnx', 'model_masked.onnx'));
-    assert.equal(record.quantizedMatMuls, 14);
+    // Head at the masks: the MLM head (dense transform + decoder) stays float by default, the 12 encoder MatMuls are int8.
+    assert.equal(record.quantizedMatMuls, 12);
+    assert.equal(record.floatMatMuls.length, 2);
     assert.equal(record.agreement, null);
     const auto = await readModelFolder(dir, { precision: 'auto' });
     assert.equal(auto.precision, 'fp32');
@@ -132,6 +134,18 @@ describe('int8 quantisation of inference graphs', () => {
     }
     await exportModel(dir, config, params, fixture('bert-tiny-wordpiece'), { maskedVariant: true, safetensors: false });
     assert.ok(!existsSync(path.join(dir, QUANTIZED_GRAPH)) && !existsSync(path.join(dir, QUANTIZATION_RECORD)));
+  });
+
+  it('keepHead keeps exactly the MLM head in float: its dense transform and the decoder', () => {
+    for (const name of FIXTURES) {
+      const model = decodeModel(readFileSync(path.join(fixture(name), 'model.onnx')));
+      const report = quantizeModel(model, { keepHead: true });
+      assert.equal(report.quantized.length, 12, `${name}: ${report.quantized.join(', ')}`);
+      assert.deepEqual(report.kept.map((k) => k.reason).sort(), ["head's dense transform kept in float", 'vocabulary head kept in float'], name);
+      // What is left in float is the head: two weight MatMuls, none of them an encoder layer's.
+      assert.equal(weightMatMuls(model), 2, name);
+      assert.ok(report.kept.every((k) => /^\/(cls\/predictions|lm_head)\//.test(k.node)), report.kept.map((k) => k.node).join(', '));
+    }
   });
 
   it("a Hub folder with only transformers.js' onnx/model_quantized.onnx still loads, whatever the precision", async () => {

@@ -1,0 +1,152 @@
+// Where int8's disagreement with fp32 comes from: quantises one group of MatMuls at a time and measures top-1 agreement and speed on held-out text.
+import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { Engine } from '../../src/core/engine';
+import { QUANTIZED_GRAPH } from '../../src/core/precision';
+import { fromHalfBits } from '../../src/train/onnx/halfWeights';
+import { decodeModel, onnx } from '../../src/train/onnx/proto';
+import { quantizeModel, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { measureAgreement, measureLatency } from '../../src/train/quantizeCheck';
+import { repoRoot } from '../paths';
+
+const DT = onnx.TensorProto.DataType;
+
+/** Held-out text the bundled model never saw: this repository's own TypeScript and its Markdown prose. */
+function heldOut(kind: 'code' | 'prose'): string[] {
+  const files: string[] = [];
+  const walk = (dir: string): void => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (kind === 'code' ? e.name.endsWith('.ts') : e.name.endsWith('.md')) files.push(p);
+    }
+  };
+  if (kind === 'code') walk(path.join(repoRoot, 'src'));
+  else {
+    walk(path.join(repoRoot, 'docs'));
+    files.push(path.join(repoRoot, 'README.md'), path.join(repoRoot, 'models', 'default', 'README.md'), path.join(repoRoot, 'models', 'default', 'DATA.md'));
+  }
+  return files.sort().map((f) => readFileSync(f, 'utf8'));
+}
+
+const GROUPS: Record<string, RegExp> = {
+  qkv: /attention\.self\.(query|key|value)\.weight/,
+  attnOut: /attention\.output\.dense\.weight/,
+  ffnIn: /intermediate\.dense\.weight/,
+  ffnOut: /layer\.\d+\.output\.dense\.weight/,
+  layer0: /encoder\.layer\.0\./,
+  layer1: /encoder\.layer\.1\./,
+  headDense: /cls\.predictions\.transform\.dense\.weight/,
+  decoder: /word_embeddings\.weight/,
+};
+
+/** Weight names of the graph's weight MatMuls (fp16 weights behind a Cast: the name without `__fp16`). */
+function weightNames(model: onnx.IModelProto): string[] {
+  const probe = decodeModel(onnx.ModelProto.encode(model).finish());
+  return quantizeModel(probe).quantized;
+}
+
+/** Float graph whose weight matrices are rounded to int8 per output column and stored back as float: weight error alone. */
+function roundWeightsOnly(model: onnx.IModelProto, skip: RegExp): void {
+  const g = model.graph as onnx.IGraphProto;
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name as string, t]));
+  for (const n of g.node ?? []) {
+    if (n.opType !== 'Gemm') continue;
+    const cast = (g.node ?? []).find((c) => c.output?.[0] === n.input?.[1]);
+    const t = inits.get((cast?.opType === 'Cast' ? cast.input?.[0] : n.input?.[1]) as string);
+    if (!t || (t.dims ?? []).length !== 2 || skip.test(t.name as string)) continue;
+    const [R, C] = (t.dims ?? []).map(Number);
+    const raw = t.rawData as Uint8Array;
+    const bytes = new Uint8Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.byteLength));
+    const v = t.dataType === DT.FLOAT16 ? Float32Array.from(new Uint16Array(bytes.buffer), fromHalfBits) : new Float32Array(bytes.buffer);
+    const transB = n.attribute?.some((a) => a.name === 'transB' && Number(a.i) === 1) ?? false;
+    // Output channel: a row of W when transB, else a column.
+    const outs = transB ? R : C, ins = transB ? C : R;
+    const at = (o: number, i: number) => (transB ? o * C + i : i * C + o);
+    for (let o = 0; o < outs; o++) {
+      let m = 0;
+      for (let i = 0; i < ins; i++) m = Math.max(m, Math.abs(v[at(o, i)]));
+      const s = m > 0 ? m / 127 : 1;
+      for (let i = 0; i < ins; i++) v[at(o, i)] = Math.round(v[at(o, i)] / s) * s;
+    }
+    const name = `${t.name as string}__rounded`;
+    g.initializer?.push({ name, dataType: DT.FLOAT, dims: [R, C], rawData: new Uint8Array(v.buffer) });
+    n.input = [n.input?.[0] as string, name, ...(n.input ?? []).slice(2)];
+  }
+}
+
+interface Variant {
+  readonly name: string;
+  readonly build: (model: onnx.IModelProto, all: string[]) => void;
+}
+
+function only(groups: string[], extra: QuantizeOptions = {}): Variant['build'] {
+  return (model, all) => {
+    const keep = all.filter((w) => !groups.some((gname) => GROUPS[gname].test(w)));
+    quantizeModel(model, { ...extra, keep });
+  };
+}
+
+const ENCODER = ['qkv', 'attnOut', 'ffnIn', 'ffnOut'];
+const VARIANTS: Variant[] = [
+  { name: 'all int8 (head too)', build: (m) => quantizeModel(m) },
+  { name: 'encoder int8, head float', build: only(ENCODER) },
+  { name: '  only Q/K/V', build: only(['qkv']) },
+  { name: '  only attention output', build: only(['attnOut']) },
+  { name: '  only FFN in', build: only(['ffnIn']) },
+  { name: '  only FFN out', build: only(['ffnOut']) },
+  { name: '  only layer 0', build: only(['layer0']) },
+  { name: '  only layer 1', build: only(['layer1']) },
+  { name: '  only head dense', build: only(['headDense']) },
+  { name: '  only decoder', build: only(['decoder']) },
+  { name: 'encoder int8 w/o FFN out', build: only(['qkv', 'attnOut', 'ffnIn']) },
+  { name: 'encoder, per-tensor weights', build: only(ENCODER, { perTensor: true }) },
+  { name: 'encoder, uint8 weights', build: only(ENCODER, { weightType: 'uint8' }) },
+  { name: 'encoder, reduce_range', build: only(ENCODER, { reduceRange: true }) },
+  { name: 'weights rounded only (float acts), encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/) },
+];
+
+async function main(): Promise<void> {
+  const pick = process.argv.slice(2);
+  const maxMasked = Number(process.env.MASKS ?? 3000);
+  const src = path.join(repoRoot, 'models', 'default');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'cloze-int8v-'));
+  cpSync(src, dir, { recursive: true });
+  const base = readFileSync(path.join(dir, 'onnx', 'model_masked.onnx'));
+  const all = weightNames(decodeModel(base));
+  const texts = { code: heldOut('code'), prose: heldOut('prose') };
+  console.log(`models/default; held-out: ${texts.code.length} .ts files of src/, ${texts.prose.length} Markdown files; ≤ ${maxMasked} masks each; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  const fp32 = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' });
+  try {
+    for (const v of VARIANTS.filter((x) => !pick.length || pick.some((p) => x.name.includes(p)))) {
+      const model = decodeModel(base);
+      v.build(model, all);
+      writeFileSync(path.join(dir, QUANTIZED_GRAPH), onnx.ModelProto.encode(model).finish());
+      const int8 = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'int8' });
+      try {
+        const row: string[] = [v.name.padEnd(44)];
+        for (const kind of ['code', 'prose'] as const) {
+          const a = await measureAgreement(fp32, int8, texts[kind], { maxMasked });
+          row.push(`${kind} ${(100 * a.agreement).toFixed(2)}% (${a.maskedTokens}) top1 ${(100 * a.top1Fp32).toFixed(2)}→${(100 * a.top1Int8).toFixed(2)} Δ${a.maxAbsLogitDelta.toFixed(2)}`);
+        }
+        if (process.env.TIME !== '0') {
+          const l = await measureLatency(fp32, int8, texts.code.slice(0, 12), Number(process.env.ROUNDS ?? 5));
+          row.push(`fp32/int8 ${l.speedup.toFixed(2)}× (${l.fp32Ms.toFixed(1)}/${l.int8Ms.toFixed(1)} ms)`);
+        }
+        console.log(row.join(' | '));
+      } finally {
+        await int8.dispose();
+      }
+    }
+  } finally {
+    await fp32.dispose();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  console.log(`load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
