@@ -36,7 +36,7 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
     const own = this.service.status?.maskToken;
     if (!before.endsWith('[MASK]') && !(own && before.endsWith(own))) return undefined;
     if (ctx.triggerKind === vscode.InlineCompletionTriggerKind.Automatic && !(await sleep(cfg.debounceMs, token))) return undefined;
-    // Three suggestions are all VS Code cycles through here: nothing more is asked for (joint fills: a beam of 3).
+    // Three words (and, with another mask on the line, the joint fill's beam of 3 pairs): all of them are offered.
     const r = await this.service.fill({ uri: doc.uri.toString(), position: { line: pos.line, character: pos.character }, topK: SHOWN, joint: true, ghost: true }, token);
     if (!r || token.isCancellationRequested || !r.candidates.length) return undefined;
     const asRange = (x: { start: { line: number; character: number }; end: { line: number; character: number } }) => new vscode.Range(x.start.line, x.start.character, x.end.line, x.end.character);
@@ -57,11 +57,12 @@ export class InlineProvider implements vscode.InlineCompletionItemProvider {
       item.command = { command: ACCEPT_INLINE, title: 'Replace the mask', arguments: [doc.uri, maskRange, c.text, c.insert, c.joinLeft] };
       return item;
     });
-    return [...joint, ...single].slice(0, SHOWN);
+    // Everything asked for is offered (the pairs, then the words): nothing is computed that the ghost text cannot show.
+    return [...joint, ...single];
   }
 }
 
-/** Ghost text items offered per mask. */
+/** Words asked for per mask (and the joint fill's beam): what Alt+] cycles through. */
 const SHOWN = 3;
 
 /** Another mask that a joint fill replaces too. */
