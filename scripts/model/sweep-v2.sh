@@ -3,10 +3,12 @@
 # work on the machine slows a run down but does not change its result — then scored on the held-out slices.
 # usage: scripts/model/sweep-v2.sh VOCAB LxHxAxF [TOKENS]     (after scripts/model/prepare.mjs with CLOZE_VOCABS)
 #   e.g. scripts/model/sweep-v2.sh 16384 3x192x4x768 6000000
-# Recipe (fixed for every point): sequence 128 (positions for 256), batch 16, AdamW lr 3e-3, 200 warm-up steps,
+# Recipe (fixed for every point): sequence 128 (positions for 256), batch 16, AdamW lr 1.5e-3, 200 warm-up steps,
 # linear decay to 0 at the budget, no dropout, loss at the masked positions only, one thread, nice 19.
 # Resumable: rerunning the same command continues from the run's checkpoint.
-# Writes .model-work/sweep2/V<vocab>-<size>/ and appends one JSON line to .model-work/sweep2/results.jsonl.
+# Writes .model-work/sweep3/V<vocab>-<size>/ and appends one JSON line to .model-work/sweep3/results.jsonl.
+# (sweep2/ holds the first sweep, at lr 3e-3, which diverged back to the unigram plateau at every point; LR and
+# DIR override the rate and the folder.)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 V=$1
@@ -14,11 +16,13 @@ SIZE=$2
 TOKENS=${3:-6000000}
 IFS=x read -r L H A F <<<"$SIZE"
 W=.model-work
-OUT=$W/sweep2/V$V-$SIZE
+LR=${LR:-1.5e-3}
+DIR=$W/${DIR:-sweep3}
+OUT=$DIR/V$V-$SIZE
 SEQ=128
 BATCH=16
 STEPS=$(( TOKENS / (SEQ * BATCH) ))
-mkdir -p "$W/sweep2"
+mkdir -p "$DIR"
 T=(nice -n 19 node dist/cli.js train)
 if [ -f "$OUT/summary.json" ] && grep -q '"stopped": "done"' "$OUT/summary.json"; then
   echo "V$V-$SIZE: already trained"
@@ -27,7 +31,7 @@ elif [ -f "$OUT/checkpoint.bin" ]; then
 else
   rm -rf "$OUT"
   "${T[@]}" $W/docs/sweep --tokenizer $W/tokenizer-$V --layers "$L" --hidden "$H" --heads "$A" --intermediate "$F" \
-    --seq $SEQ --max-positions 256 --batch $BATCH --steps $STEPS --lr 3e-3 --warmup 200 --decay linear \
+    --seq $SEQ --max-positions 256 --batch $BATCH --steps $STEPS --lr $LR --warmup 200 --decay linear \
     --threads 1 --held-out 0.01 --eval-every 1000000 --checkpoint-every 400 --out "$OUT" > "$OUT.log" 2>&1
 fi
 # Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on each slice — on a fixed
@@ -53,4 +57,4 @@ for kind in code prose english; do
 done
 cfg=$( (ls "$OUT"/model/config.json "$OUT"/model/v*/config.json 2>/dev/null || true) | tail -1)   # the run's model folder is versioned
 params=$(node -e "const c=require('./$cfg');const h=c.hidden_size,l=c.num_hidden_layers,f=c.intermediate_size,v=c.vocab_size,p=c.max_position_embeddings;console.log(v*h+p*h+h+2*h+l*(4*h*h+4*h+2*h*f+f+h+4*h)+h*h+h+2*h+v)")
-echo "$res,\"params\":$params}" | tee -a $W/sweep2/results.jsonl
+echo "$res,\"lr\":$LR,\"params\":$params}" | tee -a $DIR/results.jsonl
