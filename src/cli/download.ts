@@ -1,20 +1,26 @@
 // `cloze download org/name[@revision]`: fetches a fill-mask model from the Hugging Face Hub into the shared HF cache.
-import { parseArgs } from 'node:util';
-import { ClozeError } from '../core/errors';
 import { downloadModel, type DownloadProgress, type WeightChoice } from '../core/hub/download';
 import { hubSettings, parseRepoSpec } from '../core/hub/settings';
 import { loadableFolder } from '../core/modelSource';
-
-const USAGE = `usage: cloze download <org/name>[@revision] [--weights auto|safetensors|onnx|quantized] [--json]
-
-Downloads config, tokenizer files and one weight file (model.safetensors, else an ONNX export) into the Hugging Face
-cache ($HF_HOME/hub, shared with Python), checks each file's size and sha256, and prepares the ONNX graph. Then the id
-works wherever a model folder does: cloze fill "…[MASK]…" --model org/name.
-Sharded checkpoints (model.safetensors.index.json) bring every shard.
-Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private models), HF_HOME, HF_HUB_OFFLINE=1,
-HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`;
+import { choiceOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
 
 const WEIGHTS: readonly WeightChoice[] = ['auto', 'safetensors', 'onnx', 'quantized'];
+
+export const SPEC = {
+  name: 'download',
+  args: '<org/name>[@revision]',
+  positionals: { min: 1, max: 1 },
+  description: `Downloads config, tokenizer files and one weight file (model.safetensors, else an ONNX export) into the Hugging Face
+cache ($HF_HOME/hub, shared with Python), checks each file's size and sha256, and prepares the ONNX graph. Then the id
+works wherever a model folder does: cloze fill "…[MASK]…" --model org/name.
+Sharded checkpoints (model.safetensors.index.json) bring every shard.`,
+  options: {
+    weights: { type: 'string', arg: WEIGHTS.join('|'), help: 'which weights to fetch', shown: 'auto' },
+    json: { type: 'boolean', help: 'print the repository, snapshot, model folder and files as JSON' },
+  },
+  notes: `Environment: HF_ENDPOINT (default https://huggingface.co), HF_TOKEN (gated or private models), HF_HOME, HF_HUB_OFFLINE=1,
+HTTPS_PROXY / HTTP_PROXY / NO_PROXY.`,
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
 export function formatBytes(n: number): string {
   if (n >= 1e9) return `${(n / 1e9).toFixed(2)} GB`;
@@ -24,23 +30,12 @@ export function formatBytes(n: number): string {
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      weights: { type: 'string', default: 'auto' },
-      json: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help || positionals.length !== 1) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
+  const parsed = parseCommand(SPEC, argv);
+  if (typeof parsed === 'number') return parsed;
+  const { values, positionals } = parsed;
   const spec = parseRepoSpec(positionals[0]);
-  if (!spec) throw new ClozeError('model-missing', `"${positionals[0]}" is not a Hub model id; write it as organization/name (e.g. FacebookAI/roberta-base), optionally @revision.`);
-  const weights = values.weights as WeightChoice;
-  if (!WEIGHTS.includes(weights)) throw new ClozeError('model-missing', `--weights must be one of ${WEIGHTS.join(', ')}, not "${values.weights}".`);
+  if (!spec) throw usageError(`"${positionals[0]}" is not a Hub model id; write it as organization/name (e.g. FacebookAI/roberta-base), optionally @revision.`);
+  const weights = choiceOption('weights', values.weights, WEIGHTS) ?? 'auto';
   const settings = hubSettings();
   const tty = process.stderr.isTTY === true;
   let lastLine = 0;

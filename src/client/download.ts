@@ -1,9 +1,7 @@
 // Cloze: Download Model… — pick a fill-mask model from the Hugging Face Hub, download it in the service with progress, select it.
 import * as vscode from 'vscode';
-import { errorText } from '../core/errors';
-import type { DownloadProgress, WeightChoice } from '../core/hub/download';
 import { parseRepoSpec } from '../core/hub/settings';
-import type { DownloadReply } from '../server/protocol';
+import type { DownloadProgress, DownloadReply, WeightChoice } from '../protocol';
 import type { ServiceClient } from './service';
 import { proxySettings } from './settings';
 
@@ -122,7 +120,7 @@ export async function downloadModelCommand(svc: ServiceClient, log: vscode.LogOu
       return undefined;
     }
     // The service's errors carry the user-facing message (see withUserErrors / HubDownloads).
-    const msg = e instanceof Error ? e.message : errorText(e);
+    const msg = e instanceof Error ? e.message : String(e);
     log.error(`Download of ${spec.repoId} failed: ${msg}`);
     // Not awaited: the command ends now, whether or not the user ever answers the notification.
     void vscode.window.showErrorMessage(`Cloze: ${msg}`, 'Show Log').then((action) => action === 'Show Log' && log.show());

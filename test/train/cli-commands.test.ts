@@ -175,6 +175,22 @@ describe('cloze command lines', function () {
     assert.match(train.stdout, /--masking uniform\|surprisal/);
   });
 
+  it('download: generated --help, and its argument errors are usage errors (stderr, nothing fetched)', async () => {
+    const help = await runCli('download', ['--help']);
+    assert.equal(help.code, 0);
+    for (const flag of ['--weights auto\\|safetensors\\|onnx\\|quantized', '--json', '--version', 'HF_ENDPOINT']) assert.match(help.stdout, new RegExp(flag));
+    const none = await runCli('download', []);
+    assert.equal(none.code, 2);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /missing <org\/name>\[@revision\]/);
+    const weights = await runCli('download', ['org/name', '--weights', 'onx']);
+    assert.equal(weights.code, 1);
+    assert.match(weights.stderr, /--weights must be auto, safetensors, onnx or quantized, not "onx" \(did you mean onnx\?\)/);
+    const id = await runCli('download', ['../etc']);
+    assert.equal(id.code, 1);
+    assert.match(id.stderr, /"\.\.\/etc" is not a Hub model id/);
+  });
+
   it('eval without --model evaluates the bundled model, as fill does, and counts one file as one file', async () => {
     const r = await runCli('eval', [file, '--max-batches', '1']);
     assert.equal(r.code, 0, r.stderr);

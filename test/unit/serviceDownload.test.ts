@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs'
 import os from 'node:os';
 import path from 'node:path';
 import { CancellationTokenSource, createMessageConnection, IPCMessageReader, IPCMessageWriter, type MessageConnection } from 'vscode-jsonrpc/node';
-import type { DownloadEvent, DownloadReply, ModelStatus, Notice, ServiceSettings } from '../../src/server/protocol';
+import type { DownloadEvent, DownloadReply, ModelStatus, Notice, ServiceSettings } from '../../src/protocol';
 import { FakeHub, repoFromFolder } from '../hubServer';
 import { fixture, repoRoot } from '../paths';
 import { TestProxy } from '../proxyServer';
