@@ -148,15 +148,20 @@ function widen(ids: readonly number[], p: number, k: number, maskId: number): nu
  * PLL of words that stand at position `p` of `ids` (one batched run for all pieces of all words). Words of one
  * piece are scored too (their single row), so callers can mix lengths.
  */
-export async function scorePieces(engine: Engine, ids: readonly number[], p: number, words: readonly (readonly number[])[], scoring: WordScoring, isCancelled?: () => boolean): Promise<number[]> {
+export async function scorePieces(engine: Engine, ids: readonly number[], p: number, words: readonly (readonly number[])[], scoring: WordScoring, isCancelled?: () => boolean, allMasked?: (k: number) => { data: Float32Array; offset: number; vocab: number } | undefined): Promise<number[]> {
   const maskId = engine.tokenizer.maskId;
   const rows: number[][] = [];
   const positions: number[][] = [];
   const owner: { w: number; i: number }[] = [];
+  const out: number[] = words.map(() => 0);
   words.forEach((word, w) => {
+    // l2r's first row (every piece masked) is the row generation started from: its logits may be at hand already.
+    const known = scoring === 'l2r' ? allMasked?.(word.length) : undefined;
+    if (known) out[w] += logProb(known.data, known.offset, known.vocab, engine.neverOffered, word[0]);
     const full = widen(ids, p, word.length, maskId);
     word.forEach((id, i) => (full[p + i] = id));
     word.forEach((_, i) => {
+      if (known && i === 0) return;
       const row = [...full];
       const to = scoring === 'l2r' ? word.length : i + 1;
       for (let j = i; j < to; j++) row[p + j] = maskId;
@@ -165,7 +170,6 @@ export async function scorePieces(engine: Engine, ids: readonly number[], p: num
       owner.push({ w, i });
     });
   });
-  const out: number[] = words.map(() => 0);
   if (!rows.length) return out;
   const grid = await engine.logitsGrid(rows, positions, isCancelled);
   owner.forEach(({ w, i }, r) => (out[w] += logProb(grid.data(r), grid.offset(r, 0), grid.vocab, engine.neverOffered, words[w][i])));
@@ -208,6 +212,7 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
   type Beam = { readonly k: number; readonly ids: readonly number[]; readonly logp: number };
   let live: Beam[] = Array.from({ length: N }, (_, i) => ({ k: i + 1, ids: Array<number>(i + 1).fill(-1), logp: 0 }));
   const done: Beam[] = [];
+  const allMasked = new Map<number, { data: Float32Array; offset: number; vocab: number }>();
   let entropy = 0;
   while (live.length) {
     const rows = live.map((b) => {
@@ -217,6 +222,8 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
     });
     const open = live.map((b) => b.ids.map((id, i) => (id < 0 ? i : -1)).filter((i) => i >= 0));
     const grid: GridLogits = await engine.logitsGrid(rows, open.map((o) => o.map((i) => p + i)), opts.isCancelled);
+    // The first step's rows are every length with all its masks open: l2r scores each word's first piece from them.
+    live.forEach((b, bi) => b.ids.every((id) => id < 0) && allMasked.set(b.k, { data: grid.data(bi), offset: grid.offset(bi, 0), vocab: grid.vocab }));
     const next: Beam[] = [];
     live.forEach((b, bi) => {
       const data = grid.data(bi);
@@ -256,7 +263,7 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
 
   const multi: Beam[] = [];
   for (const b of done) if (b.k > 1 && (await canonical(engine, b.ids))) multi.push(b);
-  const pll = await scorePieces(engine, win.ids, p, multi.map((b) => b.ids), opts.scoring ?? DEFAULT_SCORING, opts.isCancelled);
+  const pll = await scorePieces(engine, win.ids, p, multi.map((b) => b.ids), opts.scoring ?? DEFAULT_SCORING, opts.isCancelled, (k) => allMasked.get(k));
   const all: Omit<WordCandidate, 'score'>[] = [];
   const byText = new Map<string, number>();
   const add = async (ids: readonly number[], score: number) => {

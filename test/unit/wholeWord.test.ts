@@ -97,6 +97,19 @@ describe('whole words from one mask', () => {
     assert.ok(Math.abs(l2r[0] - expectL2r) < 1e-4, `l2r ${l2r[0]} vs ${expectL2r}`);
   });
 
+  it('the PLL a whole-word fill reports is scorePieces run afresh (l2r reuses generation\'s all-masked rows; pll does not)', async () => {
+    const e = engines.default;
+    const win = await e.tokenizer.encodeFramed('const [state, setState] = <mask>(0);');
+    const p = win.indexOf(e.tokenizer.maskId);
+    for (const scoring of ['l2r', 'pll'] as const) {
+      const w = await wholeWords(e, STATE, e.maskAt(STATE, STATE.indexOf('[MASK]'))!, { maxPieces: 4, topK: 8, scoring });
+      const multi = w.candidates.filter((c) => c.ids.length > 1);
+      assert.ok(multi.length > 0);
+      const fresh = await scorePieces(e, win, p, multi.map((c) => c.ids), scoring);
+      multi.forEach((c, i) => assert.ok(Math.abs(c.pll - fresh[i]) < 1e-4, `${scoring} ${c.text}: ${c.pll} vs ${fresh[i]}`));
+    }
+  });
+
   it('maxPieces 1 is the one-piece fill itself; whole words keep the one-piece candidates and their order', async () => {
     for (const e of Object.values(engines)) {
       const text = 'This program is free [MASK].';
