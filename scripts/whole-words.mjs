@@ -1,7 +1,8 @@
 // Measures whole-word fills (issue 11 #1, #2) on held-out code: identifiers masked with one [MASK], found in the top 5
 // as whole words vs the one-piece fill; ms per fill at N = 1, 2, 4; and exact-pair accuracy of joint vs independent
 // decoding of two masks. Prints the tables docs/whole-words.md quotes.
-// usage: node scripts/whole-words.mjs [--model DIR] [--per-file N] [FILE|DIR ...]   (after `npm run compile`)
+// usage: node scripts/whole-words.mjs [--model DIR] [--per-file N] [--cost-only] [FILE|DIR ...]   (after `npm run compile`)
+// --cost-only: just ms per fill at N = 1, 2, 4 (default scoring), the three interleaved per mask.
 // Default held-out text: this repository's own src/server, src/client and src/cli (.ts): not in the bundled model's
 // corpus (npm and Debian packages; models/default/DATA.md). test/fixtures/default-eval/code is the corpus's own
 // held-out split (never trained on), in the training distribution.
@@ -24,6 +25,7 @@ const opt = (name, dflt) => {
 };
 const modelDir = opt('--model', path.join(root, 'models/default'));
 const perFile = Number(opt('--per-file', 6));
+const costOnly = args.includes('--cost-only') && args.splice(args.indexOf('--cost-only'), 1).length > 0;
 const inputs = args.length ? args : ['src/server', 'src/client', 'src/cli'].map((d) => path.join(root, d));
 
 function listFiles(p) {
@@ -71,6 +73,21 @@ async function sample() {
 
 const { multi, single } = await sample();
 console.log(`held-out: ${files.length} files; ${multi.length} identifiers of 2–4 pieces, ${single.length} of one piece (model ${engine.info.name})`);
+
+if (costOnly) {
+  const t = { 1: [], 2: [], 4: [] };
+  for (const it of [...multi, ...single]) {
+    for (const n of [1, 2, 4]) {
+      const t0 = performance.now();
+      await engine.fillAt(it.masked, it.span.start, { topK: 5, maxPieces: n });
+      t[n].push(performance.now() - t0);
+    }
+  }
+  const med = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  console.log(`ms per fill (median over ${t[1].length} masks, topK 5 = beam 5, 256-token window, 1 thread): N=1 ${med(t[1]).toFixed(1)}, N=2 ${med(t[2]).toFixed(1)}, N=4 ${med(t[4]).toFixed(1)}`);
+  await engine.dispose();
+  process.exit(0);
+}
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
 const pct = (n, d) => `${((100 * n) / Math.max(1, d)).toFixed(1)}%`;
