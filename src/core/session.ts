@@ -22,6 +22,12 @@ export interface SessionOptions {
   readonly devices?: readonly Device[];
   readonly threads?: number;
   readonly log?: (message: string) => void;
+  /**
+   * Let idle intra-op threads spin-wait for the next run (ORT's default). Off by default: between keystrokes the
+   * service should not burn CPU, and spinning threads of one session slow every other one on a busy machine
+   * (docs/benchmarks.md, *Thread spinning*).
+   */
+  readonly spinning?: boolean;
 }
 
 function firstLine(s: string): string {
@@ -40,6 +46,7 @@ export async function openSession(model: string | Uint8Array, opts: SessionOptio
       graphOptimizationLevel: 'all',
       logSeverityLevel: 3,
       ...(opts.threads ? { intraOpNumThreads: opts.threads, interOpNumThreads: 1 } : {}),
+      extra: { session: { intra_op: { allow_spinning: opts.spinning ? '1' : '0' } } },
     };
     try {
       const session = typeof model === 'string' ? await ort.InferenceSession.create(model, options) : await ort.InferenceSession.create(model, options);

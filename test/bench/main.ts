@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { benchFill, type FillBenchOptions } from './fill';
 import { benchFused } from './fused';
+import { benchSpinning, printSpinning } from './spinning';
 import { prepareModels } from './models';
 import { machineInfo, saveResults } from './report';
 import { benchTraining } from './train';
@@ -17,17 +18,20 @@ interface Args {
   readonly base: boolean;
   /** Fill latency of the plain, fused, int8 and fused+int8 graphs only (main subject and models/default). */
   readonly fused: boolean;
+  /** Fill latency with ORT thread spinning on and off, idle and during a cloze train run, only (issue 12 #4). */
+  readonly spinning: boolean;
   readonly runs?: number;
   readonly threads?: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--runs N] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--spinning] [--runs N] [--threads N]';
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Part | undefined;
   let quick = false;
   let base = false;
   let fused = false;
+  let spinning = false;
   let runs: number | undefined;
   let threads: number | undefined;
   const positive = (flag: string, v: string | undefined): number => {
@@ -40,6 +44,7 @@ function parseArgs(argv: readonly string[]): Args {
     if (a === '--quick') quick = true;
     else if (a === '--base') base = true;
     else if (a === '--fused') fused = true;
+    else if (a === '--spinning') spinning = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'fill' && v !== 'train') throw new Error(`--only takes fill or train\n${USAGE}`);
@@ -51,7 +56,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { only, quick, base, fused, runs, threads };
+  return { only, quick, base, fused, spinning, runs, threads };
 }
 
 async function main(): Promise<void> {
@@ -70,18 +75,23 @@ async function main(): Promise<void> {
     topK: 8,
     log,
   };
-  if (args.only !== 'train' && !args.fused) {
+  if (args.spinning) {
+    const r = await benchSpinning({ rounds: args.runs ?? (args.quick ? 3 : 6), fills: 20, gapMs: 50, threads: opts.threads, trainThreads: [opts.threads, 1], log });
+    printSpinning(r);
+    results.spinning = r;
+  }
+  if (args.only !== 'train' && !args.fused && !args.spinning) {
     // --base: the bert-base-sized encoder alone; --quick: the main subject (6,000-row vocabulary, 256-token window).
     results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.quick ? 'main' : 'all', log), opts);
   }
   // --fused alone, or part of the full bench: plain vs fused vs int8 graphs of the same weights.
-  if (args.fused || (!args.only && !args.quick && !args.base)) results.fused = await benchFused(opts);
+  if (args.fused || (!args.only && !args.quick && !args.base && !args.spinning)) results.fused = await benchFused(opts);
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
-    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : '--quick'} (npm run bench -- --only train [--quick])`);
+    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : args.spinning ? '--spinning' : '--quick'} (npm run bench -- --only train [--quick])`);
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   // Other processes on a 2-core machine move absolute times a lot; the ratios hold better. Keep the context.
