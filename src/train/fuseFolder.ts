@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import { writeAtomic } from '../core/atomicFile';
 import { ClozeError, errorText } from '../core/errors';
 import { readModelFolder } from '../core/modelFolder';
 import { resolveModelDir } from '../core/modelPointer';
@@ -26,18 +27,6 @@ export interface FuseFolderOptions {
 export interface FuseFolderResult {
   readonly graph: string;
   readonly record: FusedRecord;
-}
-
-async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 /** Token ids [rows][seq] and their attention mask: `lengths[r]` real tokens (never the pad id), then padding. */

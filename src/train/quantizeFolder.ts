@@ -1,6 +1,7 @@
 // Writes a model folder's int8 graph and the measurement that lets cloze.precision "auto" choose it (precision.ts).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { writeAtomic } from '../core/atomicFile';
 import { Engine } from '../core/engine';
 import { ClozeError, errorText } from '../core/errors';
 import { readModelFolder } from '../core/modelFolder';
@@ -27,18 +28,6 @@ export interface QuantizeFolderOptions {
 export interface QuantizeFolderResult {
   readonly graph: string;
   readonly record: QuantizationRecord;
-}
-
-async function writeAtomic(file: string, bytes: Uint8Array | string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.${process.pid}.tmp`;
-  try {
-    await fs.writeFile(tmp, bytes);
-    await fs.rename(tmp, file);
-  } catch (e) {
-    await fs.rm(tmp, { force: true });
-    throw e;
-  }
 }
 
 async function measure(dir: string, heldOut: readonly string[], opts: QuantizeFolderOptions): Promise<{ agreement: AgreementResult; latency: LatencyResult }> {

@@ -64,6 +64,30 @@ function tensorsOf(params: Params, shapes: Map<string, number[]>, what: string, 
   }
 }
 
+/** One batch's four input tensors, after checking it has the shape the graph was built for. */
+function batchFeeds(batch: Batch, shape: BatchShape): Record<string, ort.Tensor> {
+  checkBatch(batch, shape);
+  const { batch: b, seq, maxMasked } = shape;
+  return {
+    [IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, seq]),
+    [IO.attentionMask]: new ort.Tensor('int64', batch.attentionMask, [b, seq]),
+    [IO.maskedPositions]: new ort.Tensor('int64', batch.maskedPositions, [maxMasked]),
+    [IO.labels]: new ort.Tensor('int64', batch.labels, [maxMasked]),
+  };
+}
+
+/** What every step graph holds: its ONNX Runtime session and the parameter shapes it is fed; release() frees the session. */
+abstract class StepSession {
+  protected constructor(
+    protected readonly session: ort.InferenceSession,
+    protected readonly shapes: Map<string, number[]>,
+  ) {}
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}
+
 /** Concatenates one field of several batches into one int64 tensor with a leading steps axis. */
 function stack(batches: readonly Batch[], field: 'inputIds' | 'attentionMask' | 'maskedPositions' | 'labels', dims: number[]): ort.Tensor {
   const per = batches[0][field].length;
@@ -77,14 +101,16 @@ function stack(batches: readonly Batch[], field: 'inputIds' | 'attentionMask' | 
  * session call (an ONNX Loop), so the ~3 × parameter count of state crosses into ONNX Runtime once per call.
  * Deterministic: equal inputs and thread count give bit-identical results, however steps are split into calls.
  */
-export class TrainStep {
+export class TrainStep extends StepSession {
   private constructor(
-    private readonly session: ort.InferenceSession,
+    session: ort.InferenceSession,
     readonly config: BertConfig,
     readonly shape: StepShape,
     readonly hyper: StepHyper,
-    private readonly shapes: Map<string, number[]>,
-  ) {}
+    shapes: Map<string, number[]>,
+  ) {
+    super(session, shapes);
+  }
 
   /** With `targetLosses`, run() also returns every target's own loss (for informed masking). */
   static async create(cfg: BertConfig, shape: StepShape, hyper: StepHyper, opts?: SessionOptions & { targetLosses?: boolean }): Promise<TrainStep> {
@@ -141,19 +167,13 @@ export class TrainStep {
       targetLosses: perTarget && batches.map((_, i) => perTarget.subarray(i * maxMasked, (i + 1) * maxMasked)),
     };
   }
-
-  async release(): Promise<void> {
-    await this.session.release();
-  }
 }
 
 /** Forward-only masked-LM evaluation of one batch: loss sum and top-1 / top-5 hits over its real labels. */
-export class EvalStep {
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly shape: BatchShape,
-    private readonly shapes: Map<string, number[]>,
-  ) {}
+export class EvalStep extends StepSession {
+  private constructor(session: ort.InferenceSession, readonly shape: BatchShape, shapes: Map<string, number[]>) {
+    super(session, shapes);
+  }
 
   static async create(cfg: BertConfig, shape: { batch: number; seq: number; maxMasked: number }, opts?: SessionOptions): Promise<EvalStep> {
     const session = await createSession(evalGraph(cfg, shape), opts);
@@ -161,22 +181,11 @@ export class EvalStep {
   }
 
   async run(params: Params, batch: Batch): Promise<{ lossSum: number; count: number; top1: number; top5: number }> {
-    checkBatch(batch, this.shape);
-    const { batch: b, seq, maxMasked } = this.shape;
-    const feeds: Record<string, ort.Tensor> = {
-      [IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, seq]),
-      [IO.attentionMask]: new ort.Tensor('int64', batch.attentionMask, [b, seq]),
-      [IO.maskedPositions]: new ort.Tensor('int64', batch.maskedPositions, [maxMasked]),
-      [IO.labels]: new ort.Tensor('int64', batch.labels, [maxMasked]),
-    };
+    const feeds = batchFeeds(batch, this.shape);
     tensorsOf(params, this.shapes, 'parameter', IO.param, feeds);
     const out = await this.session.run(feeds);
     const scalar = (name: string) => (out[name].data as Float32Array)[0];
     return { lossSum: scalar(IO.lossSum), count: scalar(IO.count), top1: scalar(IO.top1), top5: scalar(IO.top5) };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }
 
@@ -184,27 +193,17 @@ export class EvalStep {
  * Loss and every parameter's gradient for one batch, without an update — for gradient checks. float64 runs the
  * same graph in double precision (params are converted), so finite differences can check it tightly.
  */
-export class GradientProbe {
-  private constructor(
-    private readonly session: ort.InferenceSession,
-    readonly dtype: FloatDType,
-    readonly shape: BatchShape,
-    private readonly shapes: Map<string, number[]>,
-  ) {}
+export class GradientProbe extends StepSession {
+  private constructor(session: ort.InferenceSession, readonly dtype: FloatDType, readonly shape: BatchShape, shapes: Map<string, number[]>) {
+    super(session, shapes);
+  }
 
   static async create(cfg: BertConfig, shape: BatchShape, dtype: FloatDType, opts?: SessionOptions): Promise<GradientProbe> {
     return new GradientProbe(await createSession(gradientGraph(cfg, shape, dtype), opts), dtype, { ...shape }, paramShapes(cfg));
   }
 
   async run(params: Map<string, Float32Array | Float64Array>, batch: Batch): Promise<{ loss: number; grads: Map<string, Float64Array> }> {
-    checkBatch(batch, this.shape);
-    const { batch: b, seq, maxMasked } = this.shape;
-    const feeds: Record<string, ort.Tensor> = {
-      [IO.inputIds]: new ort.Tensor('int64', batch.inputIds, [b, seq]),
-      [IO.attentionMask]: new ort.Tensor('int64', batch.attentionMask, [b, seq]),
-      [IO.maskedPositions]: new ort.Tensor('int64', batch.maskedPositions, [maxMasked]),
-      [IO.labels]: new ort.Tensor('int64', batch.labels, [maxMasked]),
-    };
+    const feeds = batchFeeds(batch, this.shape);
     for (const [name, shape] of this.shapes) {
       const data = params.get(name);
       if (!data) throw new Error(`parameter ${name} is missing`);
@@ -216,9 +215,5 @@ export class GradientProbe {
     const grads = new Map<string, Float64Array>();
     for (const name of this.shapes.keys()) grads.set(name, Float64Array.from(out[IO.grad(name)].data as Float32Array | Float64Array));
     return { loss: Number((out[IO.loss].data as Float32Array | Float64Array)[0]), grads };
-  }
-
-  async release(): Promise<void> {
-    await this.session.release();
   }
 }

@@ -36,14 +36,6 @@ export async function cachedSnapshot(cacheDir: string, repoId: string, revision:
   return undefined;
 }
 
-/** Replaces `file` with `content` through a temporary file and a rename. */
-export async function writeAtomic(file: string, content: string): Promise<void> {
-  await fs.mkdir(path.dirname(file), { recursive: true });
-  const tmp = `${file}.tmp-${process.pid}-${Date.now()}`;
-  await fs.writeFile(tmp, content);
-  await fs.rename(tmp, file);
-}
-
 /** Points snapshots/<sha>/<file> at its blob (a relative symlink, as huggingface_hub makes; a copy where links fail). */
 export async function linkIntoSnapshot(blob: string, target: string): Promise<void> {
   await fs.mkdir(path.dirname(target), { recursive: true });

@@ -3,7 +3,8 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { ClozeError } from '../errors';
-import { cachedSnapshot, linkIntoSnapshot, repoFolder, writeAtomic } from './cache';
+import { writeAtomic } from '../atomicFile';
+import { cachedSnapshot, linkIntoSnapshot, repoFolder } from './cache';
 import { diskError, type HubCall } from './hubHttp';
 import { HubConnection } from './network';
 import { chooseFiles, SHARD_INDEX, shardNames, type WeightChoice } from './repoFiles';
