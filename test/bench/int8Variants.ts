@@ -107,6 +107,47 @@ const VARIANTS: Variant[] = [
   { name: 'weights rounded only (float acts), encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/) },
 ];
 
+function median(xs: readonly number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/**
+ * SPEED=1: every picked variant's engine alive at once (spinning is off), one fill each per round at a 256-token
+ * window in rotating order; prints p50 and the paired median fp32 time / variant time.
+ */
+async function speed(dir: string, base: Uint8Array, all: string[], variants: Variant[], text: string, rounds: number): Promise<void> {
+  const words = [...text.matchAll(/[A-Za-z_][A-Za-z0-9_]{2,}/g)];
+  const w = words[words.length >> 1];
+  const offset = w.index ?? 0;
+  const doc = text.slice(0, offset) + '<mask>' + text.slice(offset + w[0].length);
+  const engines: { name: string; engine: Engine }[] = [{ name: 'fp32', engine: await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' }) }];
+  for (const v of variants) {
+    const model = decodeModel(base);
+    v.build(model, all);
+    const vdir = mkdtempSync(path.join(os.tmpdir(), 'cloze-int8s-'));
+    cpSync(dir, vdir, { recursive: true });
+    writeFileSync(path.join(vdir, QUANTIZED_GRAPH), onnx.ModelProto.encode(model).finish());
+    engines.push({ name: v.name.trim(), engine: await Engine.load(vdir, { devices: ['cpu'], threads: 2, precision: 'int8' }) });
+    rmSync(vdir, { recursive: true, force: true });
+  }
+  const times = engines.map(() => [] as number[]);
+  for (let r = 0; r < rounds + 5; r++) {
+    for (let k = 0; k < engines.length; k++) {
+      const i = (k + r) % engines.length;
+      const t0 = process.hrtime.bigint();
+      await engines[i].engine.fillAt(doc, offset, { contextTokens: 256 });
+      if (r >= 5) times[i].push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+  }
+  for (let i = 0; i < engines.length; i++) {
+    const paired = median(times[i].map((t, r) => times[0][r] / t));
+    console.log(`${engines[i].name.padEnd(44)} p50 ${median(times[i]).toFixed(2)} ms | paired fp32/variant ${paired.toFixed(2)}×`);
+    await engines[i].engine.dispose();
+  }
+}
+
 async function main(): Promise<void> {
   const pick = process.argv.slice(2);
   const maxMasked = Number(process.env.MASKS ?? 3000);
@@ -117,6 +158,12 @@ async function main(): Promise<void> {
   const all = weightNames(decodeModel(base));
   const texts = { code: heldOut('code'), prose: heldOut('prose') };
   console.log(`models/default; held-out: ${texts.code.length} .ts files of src/, ${texts.prose.length} Markdown files; ≤ ${maxMasked} masks each; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  if (process.env.SPEED === '1') {
+    await speed(dir, base, all, VARIANTS.filter((x) => pick.some((p) => x.name.includes(p))), readFileSync(path.join(repoRoot, 'src', 'core', 'engine.ts'), 'utf8').slice(0, 6000), Number(process.env.ROUNDS ?? 60));
+    console.log(`load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   const fp32 = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' });
   try {
     for (const v of VARIANTS.filter((x) => !pick.length || pick.some((p) => x.name.includes(p)))) {
