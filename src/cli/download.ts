@@ -2,7 +2,7 @@
 import { downloadModel, type DownloadProgress, type WeightChoice } from '../core/hub/download';
 import { hubSettings, parseRepoSpec } from '../core/hub/settings';
 import { loadableFolder } from '../core/modelSource';
-import { choiceOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
+import { choiceOption, commandRunner, usageError, type CommandSpec, type OptionSpec } from './options';
 
 const WEIGHTS: readonly WeightChoice[] = ['auto', 'safetensors', 'onnx', 'quantized'];
 
@@ -29,10 +29,7 @@ export function formatBytes(n: number): string {
   return `${n} B`;
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const spec = parseRepoSpec(positionals[0]);
   if (!spec) throw usageError(`"${positionals[0]}" is not a Hub model id; write it as organization/name (e.g. FacebookAI/roberta-base), optionally @revision.`);
   const weights = choiceOption('weights', values.weights, WEIGHTS) ?? 'auto';
@@ -57,4 +54,4 @@ export async function run(argv: string[]): Promise<number> {
     console.log(result.dir);
   }
   return 0;
-}
+});

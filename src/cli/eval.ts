@@ -5,7 +5,7 @@ import { collectCorpus } from '../train/corpus';
 import { evaluateModel } from '../train/evaluate';
 import { EVAL_SEED } from '../train/metrics';
 import { modelOfRunFolder } from '../train/runs';
-import { numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
+import { commandRunner, numberOption, THREADS, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
 
 export const SPEC = {
@@ -25,15 +25,12 @@ across vocabularies.`,
     batch: { type: 'string', arg: 'N', help: 'rows per model run', shown: 'up to 8, within 128 MiB of logits' },
     'max-batches': { type: 'string', arg: 'N', help: 'stop after N batches' },
     'whole-word': { type: 'boolean', help: 'mask whole words and also score words' },
-    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },
+    threads: THREADS,
     exclude: { type: 'string', arg: 'GLOB', multiple: true, help: 'leave out files matching GLOB' },
   },
 } as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const seed = numberOption('seed', values.seed, { int: true, min: 0 }) ?? EVAL_SEED;
   const threads = numberOption('threads', values.threads, { int: true, min: 1 });
   const maxBatches = numberOption('max-batches', values['max-batches'], { int: true, min: 1 }) ?? Infinity;
@@ -58,4 +55,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
-}
+});

@@ -1,7 +1,7 @@
 // `cloze fuse`: adds a fused float graph (ONNX Runtime contrib ops) to a model folder and records its parity and speed.
 import { FUSED_GRAPH, FUSED_MAX_LOGIT_DELTA, FUSED_MIN_SPEEDUP, FUSED_RECORD } from '../core/precision';
 import { fuseFolder } from '../train/fuseFolder';
-import { numberOption, parseCommand, type CommandSpec, type OptionSpec } from './options';
+import { commandRunner, numberOption, THREADS, type CommandSpec, type OptionSpec } from './options';
 
 export const SPEC = {
   name: 'fuse',
@@ -14,17 +14,14 @@ graph only where it was at least ${FUSED_MIN_SPEEDUP}× faster (and no int8 grap
 machine: other load moves the ratio a lot. Works on BERT / RoBERTa folders (our exports and Hugging Face ones);
 model.onnx is never changed.`,
   options: {
-    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },
+    threads: THREADS,
     rounds: { type: 'string', arg: 'N', help: 'timed runs of each graph', shown: '30' },
     tokens: { type: 'string', arg: 'N', help: 'tokens of the timed input (capped at the model\'s limit)', shown: '256' },
     json: { type: 'boolean', help: 'print the graph and the record as JSON' },
   },
 } as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const { graph, record } = await fuseFolder(positionals[0], {
     threads: numberOption('threads', values.threads, { int: true, min: 1 }),
     rounds: numberOption('rounds', values.rounds, { int: true, min: 1 }),
@@ -34,4 +31,4 @@ export async function run(argv: string[]): Promise<number> {
   if (values.json) console.log(JSON.stringify({ graph, ...record }));
   else console.log(`Wrote ${graph} and ${FUSED_RECORD}: ${record.speedup >= FUSED_MIN_SPEEDUP ? `${record.speedup.toFixed(2)}× faster, so cloze.precision "auto" uses it` : `not ${FUSED_MIN_SPEEDUP}× faster here, so cloze.precision "auto" keeps the float graph`}.`);
   return 0;
-}
+});

@@ -36,6 +36,9 @@ export interface Parsed<O extends Readonly<Record<string, OptionSpec>>> {
   readonly positionals: string[];
 }
 
+/** ONNX Runtime's thread count, as every command that runs a model takes it. */
+export const THREADS = { type: 'string', arg: 'N', help: 'ONNX Runtime threads' } as const satisfies OptionSpec;
+
 /** Options every command takes. */
 const COMMON: Readonly<Record<string, OptionSpec>> = {
   help: { type: 'boolean', short: 'h', help: 'this help' },
@@ -135,6 +138,17 @@ export function parseCommand<O extends Readonly<Record<string, OptionSpec>>>(spe
     if (!(e instanceof UsageProblem)) throw e;
     return commandLineProblem(spec, e.message);
   }
+}
+
+/**
+ * A command's `run(argv)`: parses by the table (help, version and command-line problems are answered there, with their
+ * exit status) and runs `body` on the values and positionals.
+ */
+export function commandRunner<O extends Readonly<Record<string, OptionSpec>>>(spec: CommandSpec<O>, body: (parsed: Parsed<O>) => Promise<number>): (argv: string[]) => Promise<number> {
+  return async (argv) => {
+    const parsed = parseCommand(spec, argv);
+    return typeof parsed === 'number' ? parsed : body(parsed);
+  };
 }
 
 /** A command line that cannot be run as given: what is wrong and the usage, to stderr; returns exit status 2. */

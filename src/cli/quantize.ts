@@ -2,7 +2,7 @@
 import { AUTO_MIN_AGREEMENT, QUANTIZATION_RECORD } from '../core/precision';
 import { collectCorpus } from '../train/corpus';
 import { quantizeFolder } from '../train/quantizeFolder';
-import { choiceOption, numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
+import { choiceOption, commandRunner, numberOption, THREADS, usageError, type CommandSpec, type OptionSpec } from './options';
 
 export const SPEC = {
   name: 'quantize',
@@ -20,15 +20,12 @@ AVX-512 VNNI / AVX-VNNI, where int8 weights may saturate).`,
     head: { type: 'string', arg: 'auto|int8|float', help: 'precision of the MLM head (dense transform and decoder)', shown: 'auto' },
     weights: { type: 'string', arg: 'int8|uint8', help: 'weight type of the quantised MatMuls', shown: 'int8' },
     'max-masked': { type: 'string', arg: 'N', help: 'measure on at most N masked tokens' },
-    threads: { type: 'string', arg: 'N', help: 'ONNX Runtime threads' },
+    threads: THREADS,
     json: { type: 'boolean', help: 'print the graph and the record as JSON' },
   },
 } as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const head = choiceOption('head', values.head, ['auto', 'int8', 'float'] as const) ?? 'auto';
   const weights = choiceOption('weights', values.weights, ['int8', 'uint8'] as const) ?? 'int8';
   const threads = numberOption('threads', values.threads, { int: true, min: 1 });
@@ -51,4 +48,4 @@ export async function run(argv: string[]): Promise<number> {
   else if (record.agreement === null) console.log(`Wrote ${graph}. Not measured (no --eval): cloze.precision "auto" keeps fp32; "int8" uses it.`);
   else console.log(`Wrote ${graph} and ${QUANTIZATION_RECORD}.`);
   return 0;
-}
+});

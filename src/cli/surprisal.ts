@@ -4,7 +4,7 @@ import { Engine } from '../core/engine';
 import { ClozeError } from '../core/errors';
 import { surprisal } from '../core/surprisal';
 import { percent } from '../format';
-import { numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
+import { commandRunner, numberOption, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
 
 /** Each token costs one masked row: a file larger than this is a job for `cloze eval`, not a lens. */
@@ -28,10 +28,7 @@ export const SPEC = {
   },
 } as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const context = numberOption('context', values.context, { int: true, min: 16, max: 4096 }) ?? 128;
   const show = numberOption('top', values.top, { int: true, min: 0 }) ?? 10;
   const file = positionals[0];
@@ -62,4 +59,4 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     await engine.dispose();
   }
-}
+});

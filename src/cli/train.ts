@@ -4,7 +4,7 @@ import { percent } from '../format';
 import { locateModel } from '../core/modelSource';
 import { DEFAULT_HYPER } from '../train/step';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
-import { choiceOption, commandLineProblem, numberOption, parseCommand, usageError, type CommandSpec, type OptionSpec } from './options';
+import { choiceOption, commandLineProblem, commandRunner, numberOption, usageError, type CommandSpec, type OptionSpec } from './options';
 
 export const SPEC = {
   name: 'train',
@@ -54,10 +54,7 @@ function num(values: Record<string, unknown>, flag: string, opts: { int?: boolea
   return numberOption(flag, raw === undefined ? undefined : String(raw), opts);
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const parsed = parseCommand(SPEC, argv);
-  if (typeof parsed === 'number') return parsed;
-  const { values, positionals } = parsed;
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   if (positionals.length === 0 && !values.resume) return commandLineProblem(SPEC, 'missing <dir-or-file…> (or --resume)');
   if (values.steps !== undefined && values.minutes !== undefined && !values.resume) {
     throw usageError('Give either --steps or --minutes, not both (with --minutes alone the step count is fitted to the time).');
@@ -153,7 +150,7 @@ export async function run(argv: string[]): Promise<number> {
   } finally {
     process.off('SIGINT', onSignal);
   }
-}
+});
 
 function progressLine(p: TrainProgress): string {
   const total = p.totalSteps > 0 ? String(p.totalSteps) : '?';
