@@ -6,7 +6,7 @@ import { Engine } from '../../src/core/engine';
 import { QUANTIZED_GRAPH } from '../../src/core/precision';
 import { fromHalfBits } from '../../src/train/onnx/halfWeights';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
-import { quantizeModel, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { quantizeModel, symmetricScale, type QuantizeOptions } from '../../src/train/onnx/quantize';
 import { measureAgreement, measureLatency } from '../../src/train/quantizeCheck';
 import { repoRoot } from '../paths';
 
@@ -48,7 +48,7 @@ function weightNames(model: onnx.IModelProto): string[] {
 }
 
 /** Float graph whose weight matrices are rounded to int8 per output column and stored back as float: weight error alone. */
-function roundWeightsOnly(model: onnx.IModelProto, skip: RegExp): void {
+function roundWeightsOnly(model: onnx.IModelProto, skip: RegExp, mseScale = false): void {
   const g = model.graph as onnx.IGraphProto;
   const inits = new Map((g.initializer ?? []).map((t) => [t.name as string, t]));
   for (const n of g.node ?? []) {
@@ -65,10 +65,9 @@ function roundWeightsOnly(model: onnx.IModelProto, skip: RegExp): void {
     const outs = transB ? R : C, ins = transB ? C : R;
     const at = (o: number, i: number) => (transB ? o * C + i : i * C + o);
     for (let o = 0; o < outs; o++) {
-      let m = 0;
-      for (let i = 0; i < ins; i++) m = Math.max(m, Math.abs(v[at(o, i)]));
-      const s = m > 0 ? m / 127 : 1;
-      for (let i = 0; i < ins; i++) v[at(o, i)] = Math.round(v[at(o, i)] / s) * s;
+      const col = Float32Array.from({ length: ins }, (_, i) => v[at(o, i)]);
+      const s = symmetricScale(col, 127, mseScale);
+      for (let i = 0; i < ins; i++) v[at(o, i)] = Math.max(-127, Math.min(127, Math.round(v[at(o, i)] / s))) * s;
     }
     const name = `${t.name as string}__rounded`;
     g.initializer?.push({ name, dataType: DT.FLOAT, dims: [R, C], rawData: new Uint8Array(v.buffer) });
@@ -105,6 +104,8 @@ const VARIANTS: Variant[] = [
   { name: 'encoder, uint8 weights', build: only(ENCODER, { weightType: 'uint8' }) },
   { name: 'encoder, reduce_range', build: only(ENCODER, { reduceRange: true }) },
   { name: 'weights rounded only (float acts), encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/) },
+  { name: 'weights rounded only, MSE scales, encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/, true) },
+  { name: 'encoder, MSE-searched weight scales', build: only(ENCODER, { mseScale: true }) },
 ];
 
 function median(xs: readonly number[]): number {

@@ -23,6 +23,33 @@ export interface QuantizeOptions {
   readonly perTensor?: boolean;
   /** 7-bit weights (int8 in [-63, 63], uint8 in [0, 127]): what ORT suggests for CPUs without VNNI, where u8s8 may saturate. */
   readonly reduceRange?: boolean;
+  /** int8: per column, the scale (max|W| × 0.5 … 1, clipping the largest weights) with the least squared rounding error. */
+  readonly mseScale?: boolean;
+}
+
+/**
+ * Symmetric scale for one output column's values `v`: max|v| / levels, or with `search` the one among
+ * max|v| × {0.50, 0.52, …, 1} / levels whose rounding (clipped to ±levels) leaves the least squared error.
+ */
+export function symmetricScale(v: ArrayLike<number>, levels: number, search = false): number {
+  let m = 0;
+  for (let i = 0; i < v.length; i++) m = Math.max(m, Math.abs(v[i]));
+  if (m === 0) return 1;
+  if (!search) return m / levels;
+  let best = m / levels, bestErr = Infinity;
+  for (let k = 25; k <= 50; k++) {
+    const s = (m * k) / 50 / levels;
+    let err = 0;
+    for (let i = 0; i < v.length; i++) {
+      const d = v[i] - Math.max(-levels, Math.min(levels, Math.round(v[i] / s))) * s;
+      err += d * d;
+    }
+    if (err < bestErr) {
+      bestErr = err;
+      best = s;
+    }
+  }
+  return best;
 }
 
 export interface QuantizeReport {
@@ -223,8 +250,15 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
         zp[c] = z;
         for (let r = 0; r < K; r++) q[r * N + c] = Math.max(0, Math.min(umax, Math.round(w.values[r * N + c] / s) + z));
       } else {
-        const m = Math.max(-lo, hi);
-        const s = m > 0 ? m / smax : 1;
+        let s: number;
+        if (opts.mseScale && !whole) {
+          const col = new Float32Array(K);
+          for (let r = 0; r < K; r++) col[r] = w.values[r * N + c];
+          s = symmetricScale(col, smax, true);
+        } else {
+          const m = Math.max(-lo, hi);
+          s = m > 0 ? m / smax : 1;
+        }
         scales[c] = s;
         for (let r = 0; r < K; r++) q[r * N + c] = Math.max(-smax, Math.min(smax, Math.round(w.values[r * N + c] / s)));
       }
