@@ -1,36 +1,21 @@
 // The fill-mask engine: one loaded model (tokenizer + ONNX session) answering "what goes in this mask?".
 import * as ort from 'onnxruntime-node';
+import { placed, type Candidate } from './candidate';
 import { ClozeError, errorText } from './errors';
 import { rank } from './fill';
+import { fillJoint, type JointFill, type JointOptions } from './joint';
 import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
 import { readModelFolder, type ModelFiles } from './modelFolder';
 import { locateModel } from './modelSource';
 import type { Precision } from './precision';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
+import { targetPieces } from './targets';
 import { scoreWords, wholeWords, type WholeWordFill } from './wholeWord';
-import { buildWindow } from './window';
+import { buildWindow, type TokenWindow } from './window';
 
-export interface Candidate {
-  readonly id: number;
-  /** The vocabulary piece (`##ing`, `Ġsoftware`). */
-  readonly token: string;
-  /** The text to show and insert. */
-  readonly text: string;
-  /** The piece continues the word before the mask (no space between). */
-  readonly attach: boolean;
-  /** Exactly what replaces the mask: `text`, with a space in front when a new word follows a word character. */
-  readonly insert: string;
-  /** The edit also removes the whitespace right before the mask: the piece glues onto the previous word. */
-  readonly joinLeft: boolean;
-  /**
-   * Probability: of the piece under the model for a one-piece fill; for whole-word fills (`maxPieces` > 1), the
-   * candidate's share of the candidates returned (see wholeWord.ts for how words of different lengths are compared).
-   */
-  readonly score: number;
-  /** Whole-word fills: the vocabulary ids the word is made of (absent for a one-piece fill). */
-  readonly pieces?: readonly number[];
-}
+export type { Candidate } from './candidate';
+export type { JointAlternative, JointFill, JointOptions } from './joint';
 
 export interface MaskPrediction {
   readonly span: MaskSpan;
@@ -40,23 +25,6 @@ export interface MaskPrediction {
   readonly windowTokens: number;
   /** Masks that shared the window (this one included). */
   readonly masksInWindow: number;
-}
-
-/** One consistent assignment of words to several masks, with its probability under the model. */
-export interface JointAlternative {
-  readonly texts: string[];
-  /** Exactly what replaces each mask (spacing as for a Candidate's `insert`). */
-  readonly inserts: string[];
-  readonly ids: number[];
-  /** Product of the chosen pieces' probabilities, each conditioned on the masks filled before it. */
-  readonly score: number;
-}
-
-export interface JointFill {
-  /** The masks filled together (the one asked about and its nearest neighbours), in document order. */
-  readonly spans: MaskSpan[];
-  /** Best first. */
-  readonly alternatives: JointAlternative[];
 }
 
 /** Logits of a batch of rows at chosen positions (Engine.logitsGrid). */
@@ -102,17 +70,6 @@ export interface LoadOptions {
   readonly log?: (message: string) => void;
   /** Which graph of the folder to run (precision.ts); fp32 when not given. */
   readonly precision?: Precision;
-}
-
-/** Where a word goes at a mask: a space in front when a new word follows a word character; a continuing piece joins left. */
-function placed(text: string, span: MaskSpan, c: Omit<Candidate, 'insert' | 'joinLeft'>): Candidate {
-  const before = text[span.start - 1] ?? '';
-  const startsWord = /^[\p{L}\p{N}_]/u.test(c.text);
-  return {
-    ...c,
-    insert: !c.attach && /[\p{L}\p{N}_]/u.test(before) && startsWord ? ' ' + c.text : c.text,
-    joinLeft: c.attach && /\s/.test(before),
-  };
 }
 
 const KNOWN_INPUTS = ['input_ids', 'attention_mask', 'token_type_ids', 'position_ids', 'mask_positions'];
@@ -318,8 +275,7 @@ export class Engine {
    * (the head runs and the vocabulary is ranked only where the caller will look).
    */
   private async predict(text: string, target: MaskSpan, opts: FillOptions, onlyTarget = false, targetIds?: number[]): Promise<MaskPrediction[]> {
-    const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
-    const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, target, budget);
+    const win = await this.windowAround(text, target, opts.contextTokens);
     const masks = onlyTarget ? win.masks.filter((m) => m.span.start === target.start) : win.masks;
     const positions = masks.map((m) => m.position);
     const logits = await this.logitsAt(win.ids, positions, opts.isCancelled);
@@ -339,95 +295,19 @@ export class Engine {
     return out;
   }
 
-  /**
-   * Fills the mask at `offset` together with up to `maxMasks - 1` other masks in its window, so the words agree with
-   * each other: masks are filled most-confident first, each conditioned on the ones already filled, keeping a beam of
-   * the `beam` best partial assignments (one batched model run per mask).
-   */
-  async fillJoint(text: string, offset: number, opts: FillOptions & { beam?: number; maxMasks?: number; within?: { start: number; end: number } } = {}): Promise<JointFill | undefined> {
-    const span = this.maskAt(text, offset);
-    if (!span) return undefined;
-    const budget = Math.max(8, Math.min(opts.contextTokens ?? 256, this.info.maxTokens));
-    const win = await buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, span, budget);
-    const target = win.masks.findIndex((m) => m.span.start === span.start);
-    // `within` (e.g. the mask's line): masks outside it stay masked in the window but are not filled.
-    const inside = (m: { span: MaskSpan }) => !opts.within || (m.span.start >= opts.within.start && m.span.end <= opts.within.end);
-    const chosen = win.masks
-      .map((m, i) => ({ m, d: Math.abs(m.position - win.masks[target].position), i }))
-      .filter((x) => x.i === target || inside(x.m))
-      .sort((a, b) => a.d - b.d)
-      .slice(0, opts.maxMasks ?? 4)
-      .sort((a, b) => a.i - b.i)
-      .map((x) => x.m);
-    if (chosen.length < 2) return undefined;
-    const beamWidth = opts.beam ?? 3;
-    const banned = this.excluded;
-    const scoreRows = (rows: number[][], pos: number) => this.logitsAtRows(rows, rows.map(() => pos), opts.isCancelled);
-    // Order: most confident mask first, judged from one run with every mask open.
-    const first = await this.logitsAt(win.ids, chosen.map((m) => m.position), opts.isCancelled);
-    const confidence = chosen.map((_, i) => rank(first.data, first.row(i), first.vocab, 1, banned).probs[0] ?? 0);
-    const order = chosen.map((_, i) => i).sort((a, b) => confidence[b] - confidence[a]);
-
-    type Beam = { ids: number[]; picks: number[]; logp: number };
-    let beams: Beam[] = [{ ids: [...win.ids], picks: chosen.map(() => -1), logp: 0 }];
-    for (const mi of order) {
-      const pos = chosen[mi].position;
-      const out = await scoreRows(beams.map((b) => b.ids), pos);
-      const next: Beam[] = [];
-      beams.forEach((b, bi) => {
-        const r = rank(out.data, out.offset(bi), out.vocab, beamWidth, banned);
-        r.ids.forEach((id, j) => {
-          const ids = [...b.ids];
-          ids[pos] = id;
-          const picks = [...b.picks];
-          picks[mi] = id;
-          next.push({ ids, picks, logp: b.logp + Math.log(r.probs[j]) });
-        });
-      });
-      beams = next.sort((a, b) => b.logp - a.logp).slice(0, beamWidth);
-    }
-    const alternatives: JointAlternative[] = [];
-    for (const b of beams) {
-      const texts: string[] = [];
-      const inserts: string[] = [];
-      for (let i = 0; i < b.picks.length; i++) {
-        const t = await this.tokenizer.pieceText(b.picks[i]);
-        texts.push(t.text);
-        inserts.push(placed(text, chosen[i].span, { id: b.picks[i], token: '', text: t.text, attach: t.attach, score: 0 }).insert);
-      }
-      alternatives.push({ texts, inserts, ids: b.picks, score: Math.exp(b.logp) });
-    }
-    return { spans: chosen.map((m) => m.span), alternatives };
+  /** The bounded window of tokens around the mask `span` (window.ts), within `contextTokens` (default 256) and the model's limit. */
+  windowAround(text: string, span: MaskSpan, contextTokens?: number): Promise<TokenWindow> {
+    return buildWindow(this.tokenizer, text, this.pattern, this.files.maskToken, span, Math.max(8, Math.min(contextTokens ?? 256, this.info.maxTokens)));
   }
 
-  /**
-   * The pieces each target stands for at this mask. A target written as a vocabulary piece with the vocabulary's own
-   * word marker (`Ġfree`, `##ing`, `▁free`) is that piece, as the HF pipeline's `vocab.get(target)` finds it. Any
-   * other target is a word written in place of the mask: its pieces are the ones the tokenizer gives it there (so
-   * `free` after a space is `Ġfree` in a byte-level vocabulary, not the bare `free` piece the pipeline's vocab.get
-   * would pick). A target the tokenizer merges with the text around it is reported, never replaced.
-   */
-  async targetPieces(text: string, span: MaskSpan, targets: readonly string[]): Promise<{ target: string; ids: number[] }[]> {
-    const out: { target: string; ids: number[] }[] = [];
-    const L = text.slice(Math.max(0, span.start - 48), span.start);
-    const R = text.slice(span.end, span.end + 48);
-    const framed = await this.tokenizer.encodeIds(L + this.files.maskToken + R);
-    const m = framed.indexOf(this.tokenizer.maskId);
-    for (const t of targets) {
-      const direct = /^(\u0120|\u2581|##)./u.test(t) ? this.tokenizer.tokenToId(t) : undefined;
-      if (direct !== undefined) {
-        out.push({ target: t, ids: [direct] });
-        continue;
-      }
-      const ids = await this.tokenizer.encodeIds(L + t + R);
-      const tail = framed.length - m - 1;
-      const same = m >= 0 && ids.length > framed.length - 1
-        && framed.slice(0, m).every((id, i) => ids[i] === id)
-        && framed.slice(m + 1).every((id, i) => ids[ids.length - tail + i] === id);
-      if (!same) throw new ClozeError('inference', `The target "${t}" merges with the text around the mask when written there, so it is not one word at the mask; write the vocabulary piece itself (e.g. with its word marker) or change the text.`);
-      out.push({ target: t, ids: ids.slice(m, ids.length - tail) });
-    }
-    return out;
+  /** Consistent fills of the mask at `offset` and its nearest neighbours (joint.ts). */
+  fillJoint(text: string, offset: number, opts: JointOptions = {}): Promise<JointFill | undefined> {
+    return fillJoint(this, text, offset, opts);
+  }
+
+  /** The pieces each target word stands for at this mask (targets.ts). */
+  targetPieces(text: string, span: MaskSpan, targets: readonly string[]): Promise<{ target: string; ids: number[] }[]> {
+    return targetPieces(this, text, span, targets);
   }
 
   /** The mask pattern for this model: `[MASK]` and its own mask token. */
@@ -448,7 +328,7 @@ export class Engine {
     const span = this.maskAt(text, offset);
     if (!span) return undefined;
     if (opts.targets?.length) {
-      const pieces = await this.targetPieces(text, span, opts.targets);
+      const pieces = await targetPieces(this, text, span, opts.targets);
       if (pieces.every((t) => t.ids.length === 1)) {
         const preds = await this.predict(text, span, opts, true, pieces.map((t) => t.ids[0]));
         return preds.find((p) => p.span.start === span.start);
