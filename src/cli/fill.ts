@@ -1,21 +1,41 @@
 // `cloze fill`: the engine from a terminal, printing candidates like Hugging Face's fill-mask pipeline.
-import { parseArgs } from 'node:util';
 import { Engine, type Candidate } from '../core/engine';
-import { ClozeError } from '../core/errors';
-import { PRECISIONS, type Precision } from '../core/precision';
+import { PRECISIONS } from '../core/precision';
 import { DEVICES, type Device } from '../core/session';
 import { MAX_PIECES_LIMIT } from '../core/wholeWord';
+import { percent } from '../format';
+import { choiceOption, commandRunner, numberOption, suggest, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
 
 /** More candidates than anyone reads; ranking a whole vocabulary per mask on a line of masks took half a minute. */
 const MAX_TOP_K = 1000;
 
-const USAGE = `usage: cloze fill "<text with [MASK]>" [--model DIR|org/name] [--top-k N] [--targets w1,w2] [--max-pieces N] [--joint] [--device cuda,cpu] [--precision fp32|int8|auto] [--json]
+export const SPEC = {
+  name: 'fill',
+  args: '"<text with [MASK]>"',
+  positionals: { min: 1 },
+  description: 'What the model puts in each [MASK] (or the model\'s own mask token) of the text, best first, with probabilities.',
+  options: {
+    model: { type: 'string', arg: 'DIR|org/name', help: 'the model folder or Hub id', shown: 'the bundled model' },
+    'top-k': { type: 'string', arg: 'N', help: `candidates per mask (1 to ${MAX_TOP_K})`, shown: '5' },
+    targets: { type: 'string', arg: 'w1,w2', help: 'score only these words' },
+    'max-pieces': { type: 'string', arg: 'N', help: `a mask may stand for a whole word of up to N vocabulary pieces (1 to ${MAX_PIECES_LIMIT}); scores are then shares of the candidates listed (docs/whole-words.md)`, shown: '1' },
+    joint: { type: 'boolean', help: 'several masks: consistent combinations (one piece per mask) with their joint probability' },
+    device: { type: 'string', arg: DEVICES.join(','), help: 'execution providers to try, in order', shown: 'cpu' },
+    precision: { type: 'string', arg: PRECISIONS.join('|'), help: 'which graph of the model runs', shown: 'fp32' },
+    json: { type: 'boolean', help: 'one mask: [{score, token, token_str, sequence}] as Hugging Face\'s pipeline prints; several: one list per mask' },
+  },
+} as const satisfies CommandSpec<Record<string, OptionSpec>>;
 
-  --max-pieces N  a mask may stand for a whole word of up to N vocabulary pieces (1-${MAX_PIECES_LIMIT}, default 1: one piece);
-                  scores are then shares of the candidates listed (docs/whole-words.md)
-  --joint         several masks: consistent combinations (one piece per mask) with their joint probability
-  --json          one mask: [{score, token, token_str, sequence}] as Hugging Face's pipeline prints; several: one list per mask`;
+/** `--device cuda,cpu`: each name checked, with a suggestion for a typo. */
+function deviceList(raw: string): Device[] {
+  return raw.split(',').map((d) => d.trim()).map((d) => {
+    const known = DEVICES.find((x) => x === d);
+    if (known) return known;
+    const near = suggest(d, DEVICES);
+    throw usageError(`Unknown device ${d}${near ? ` (did you mean ${near}?)` : ''}; choose from ${DEVICES.join(', ')}.`);
+  });
+}
 
 /** The text with the mask replaced by the candidate (and the blank before it removed when the piece joins the word before). */
 function sequence(text: string, span: { start: number; end: number }, c: Candidate): string {
@@ -23,37 +43,13 @@ function sequence(text: string, span: { start: number; end: number }, c: Candida
   return head + c.insert + text.slice(span.end);
 }
 
-export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      model: { type: 'string' },
-      'top-k': { type: 'string', default: '5' },
-      targets: { type: 'string' },
-      device: { type: 'string', default: 'cpu' },
-      precision: { type: 'string', default: 'fp32' },
-      json: { type: 'boolean', default: false },
-      'max-pieces': { type: 'string', default: '1' },
-      joint: { type: 'boolean', default: false },
-      help: { type: 'boolean', short: 'h', default: false },
-    },
-  });
-  if (values.help || positionals.length === 0) {
-    console.log(USAGE);
-    return values.help ? 0 : 2;
-  }
-  const topK = Number(values['top-k']);
-  if (!Number.isInteger(topK) || topK < 1 || topK > MAX_TOP_K) throw new ClozeError('inference', `--top-k must be a whole number from 1 to ${MAX_TOP_K}, not "${values['top-k']}".`);
-  const devices = values.device.split(',').map((d) => d.trim()) as Device[];
-  const bad = devices.filter((d) => !DEVICES.includes(d));
-  if (bad.length) throw new ClozeError('inference', `Unknown device ${bad.join(', ')}; choose from ${DEVICES.join(', ')}.`);
-  const precision = PRECISIONS.find((p) => p === values.precision);
-  if (!precision) throw new ClozeError('inference', `--precision must be ${PRECISIONS.join(', ')}, not "${values.precision}".`);
-  const maxPieces = Number(values['max-pieces']);
-  if (!Number.isInteger(maxPieces) || maxPieces < 1 || maxPieces > MAX_PIECES_LIMIT) throw new ClozeError('inference', `--max-pieces must be a whole number from 1 to ${MAX_PIECES_LIMIT}, not "${values['max-pieces']}".`);
+export const run = commandRunner(SPEC, async ({ values, positionals }) => {
+  const topK = numberOption('top-k', values['top-k'], { int: true, min: 1, max: MAX_TOP_K }) ?? 5;
+  const devices = deviceList(values.device ?? 'cpu');
+  const precision = choiceOption('precision', values.precision, PRECISIONS) ?? 'fp32';
+  const maxPieces = numberOption('max-pieces', values['max-pieces'], { int: true, min: 1, max: MAX_PIECES_LIMIT }) ?? 1;
   const text = positionals.join(' ');
-  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices, precision: precision as Precision, log: (m) => console.error(m) });
+  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices, precision, log: (m) => console.error(m) });
   try {
     const targets = values.targets?.split(',').map((t) => t.trim()).filter(Boolean);
     const preds = await engine.fill(text, { topK, targets, maxPieces });
@@ -84,14 +80,14 @@ export async function run(argv: string[]): Promise<number> {
       for (const c of p.candidates) {
         const word = (c.joinLeft ? '…' : '') + c.text;
         const bar = '█'.repeat(Math.round(c.score * 30));
-        console.log(`  ${word.padEnd(width)}  ${(c.score * 100).toFixed(2).padStart(6)}%  ${bar}`);
+        console.log(`  ${word.padEnd(width)}  ${percent(c.score, 2).padStart(7)}  ${bar}`);
       }
     });
     return 0;
   } finally {
     await engine.dispose();
   }
-}
+});
 
 /** `--joint`: the best combinations of words for the masks (up to 8, nearest first), each with its joint probability. */
 async function printJoint(engine: Engine, text: string, masks: number, topK: number, json: boolean): Promise<number> {
@@ -116,6 +112,6 @@ async function printJoint(engine: Engine, text: string, masks: number, topK: num
   }
   console.log(`(${engine.info.name}, ${j.spans.length} masks filled together; score = probability of the whole combination)`);
   const width = Math.max(...rows.map((r) => r.token_str.join(' … ').length));
-  for (const r of rows) console.log(`  ${r.token_str.join(' … ').padEnd(width)}  ${(r.score * 100).toFixed(2).padStart(6)}%`);
+  for (const r of rows) console.log(`  ${r.token_str.join(' … ').padEnd(width)}  ${percent(r.score, 2).padStart(7)}`);
   return 0;
 }

@@ -180,7 +180,9 @@ export function numberOption(flagName: string, raw: string | undefined, opts: { 
   const ok = raw.trim() !== '' && Number.isFinite(v) && (!opts.int || Number.isInteger(v)) && (opts.min === undefined || v >= opts.min) && (opts.max === undefined || v <= opts.max);
   if (!ok) {
     const range = opts.min !== undefined && opts.max !== undefined ? ` from ${opts.min} to ${opts.max}` : opts.min !== undefined ? ` ≥ ${opts.min}` : opts.max !== undefined ? ` ≤ ${opts.max}` : '';
-    throw usageError(`--${flagName} must be ${opts.int ? 'an integer' : 'a number'}${range}, not "${raw}".`);
+    // A bounded count reads as "a whole number from 1 to 8"; an open one as "an integer ≥ 0".
+    const kind = opts.int ? (opts.min !== undefined && opts.max !== undefined ? 'a whole number' : 'an integer') : 'a number';
+    throw usageError(`--${flagName} must be ${kind}${range}, not "${raw}".`);
   }
   return v;
 }

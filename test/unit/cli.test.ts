@@ -124,6 +124,25 @@ describe('cloze fill (CLI)', () => {
     assert.match(r.stderr, /^cloze: Model folder not found/);
   });
 
+  it('the option table: generated --help, argument errors are usage errors with suggestions, no text is a command-line problem', () => {
+    const help = run('fill', '--help');
+    assert.equal(help.status, 0);
+    for (const flag of ['--model', '--top-k', '--targets', '--max-pieces', '--joint', '--device', '--precision auto\\|fp32\\|int8', '--json', '--version']) assert.match(help.stdout, new RegExp(`${flag}\\b`));
+    const device = run('fill', 'a [MASK]', '--device', 'cpux');
+    assert.equal(device.status, 1);
+    assert.match(device.stderr, /Unknown device cpux \(did you mean cpu\?\)/);
+    const precision = run('fill', 'a [MASK]', '--precision', 'int4');
+    assert.equal(precision.status, 1);
+    assert.match(precision.stderr, /--precision must be auto, fp32 or int8, not "int4"/);
+    const typo = run('fill', 'a [MASK]', '--top_k', '3');
+    assert.equal(typo.status, 2);
+    assert.match(typo.stderr, /unknown option --top_k \(did you mean --top-k\?\)/);
+    const none = run('fill');
+    assert.equal(none.status, 2);
+    assert.equal(none.stdout, '');
+    assert.match(none.stderr, /missing "<text with \[MASK\]>"/);
+  });
+
   it('no mask in the text: exit 2 and how to write one', () => {
     const r = run('fill', 'no mask', '--model', fixture('bert-tiny-wordpiece'));
     assert.equal(r.status, 2);
