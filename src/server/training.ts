@@ -1,4 +1,5 @@
 // "Train on Workspace" inside the service: preview the corpus, run the trainer with progress, stop it, report scores.
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { ClozeError } from '../core/errors';
 import { WORKSPACE_CORPUS_BYTES } from '../train/corpus';
@@ -86,6 +87,10 @@ export class TrainingHost {
         maxEpochs: MAX_EPOCHS,
         // Several steps per session call (inside an ONNX Loop) are faster; the service's own thread is not blocked by them.
         stepsPerCall: 8,
+        // One core stays free for fills while training runs (docs/benchmarks.md, *Thread spinning*: on 2 cores a
+        // 1-thread run left fills near their idle latency and even trained faster than a 2-thread one). A resume
+        // keeps the thread count of its plan.
+        ...(p.resume ? {} : { threads: Math.max(1, availableParallelism() - 1) }),
         ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
         evalEverySteps: 50,
