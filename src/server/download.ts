@@ -15,7 +15,7 @@ import {
   type DownloadParams,
   type DownloadReply,
   type ServiceSettings,
-} from './protocol';
+} from '../protocol';
 
 /** How a download the settings asked for ended. */
 export type SettingDownload = { readonly outcome: 'none' | 'done' } | { readonly outcome: 'cancelled' | 'failed'; readonly error: ClozeError };

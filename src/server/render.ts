@@ -2,7 +2,7 @@
 import { CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
 import { mdCode, mdText } from '../core/markdown';
-import type { FillResult, WireCandidate } from './protocol';
+import type { FillResult, WireCandidate } from '../protocol';
 
 const BAR_WIDTH = 20;
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { TextDocument } from 'vscode-languageserver-textdocument';
 import type { TextEdit } from 'vscode-languageserver';
 import { Engine } from '../../src/core/engine';
-import type { FillResult } from '../../src/server/protocol';
+import type { FillResult } from '../../src/protocol';
 import { completionItems, hoverMarkdown } from '../../src/server/render';
 import { fixture, repoRoot } from '../paths';
 
