@@ -16,7 +16,7 @@ export function serviceSettings(extensionPath: string, trainedModel?: string): S
     devices: c.get<Device[]>('device', ['cuda', 'dml', 'coreml', 'cpu']),
     precision: c.get<Precision>('precision', 'auto'),
     topK: c.get<number>('topK', 8),
-    maxPieces: c.get<number>('maxPieces', 4),
+    maxPieces: c.get<number>('maxPieces', 2),
     contextTokens: c.get<number>('contextTokens', 256),
     maxFileSizeMB: c.get<number>('maxFileSizeMB', 5),
     proxy: proxySettings(),
