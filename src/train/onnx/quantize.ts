@@ -147,36 +147,30 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
 
   const weightMatMuls = g.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input?.[1] && constant(n.input[1]) !== undefined);
   const weighted = new Set(weightMatMuls);
-  /** The head: its result reaches a graph output without passing through another weight MatMul. */
-  const isHead = (n: onnx.INodeProto): boolean => {
+  /**
+   * Follows `n`'s result forward through everything but weight MatMuls; true when `hit` accepts a value on the way
+   * (or a consumer of one). The head and its dense transform are both found this way.
+   */
+  const reaches = (n: onnx.INodeProto, hit: (value: string, consumer?: onnx.INodeProto) => boolean): boolean => {
     const seen = new Set<string>();
     const stack = [...(n.output ?? [])];
     while (stack.length) {
       const v = stack.pop() as string;
       if (seen.has(v)) continue;
       seen.add(v);
-      if (outputs.has(v)) return true;
-      for (const c of consumers.get(v) ?? []) if (!weighted.has(c)) stack.push(...(c.output ?? []));
-    }
-    return false;
-  };
-
-  /** The head's dense transform: its result reaches a decoder's input without passing through another weight MatMul. */
-  const decoders = weightMatMuls.filter(isHead);
-  const feedsDecoder = (n: onnx.INodeProto): boolean => {
-    const seen = new Set<string>();
-    const stack = [...(n.output ?? [])];
-    while (stack.length) {
-      const v = stack.pop() as string;
-      if (seen.has(v)) continue;
-      seen.add(v);
+      if (hit(v)) return true;
       for (const c of consumers.get(v) ?? []) {
-        if (decoders.includes(c) && c.input?.[0] === v) return true;
+        if (hit(v, c)) return true;
         if (!weighted.has(c)) stack.push(...(c.output ?? []));
       }
     }
     return false;
   };
+  /** The head: its result reaches a graph output without passing through another weight MatMul. */
+  const isHead = (n: onnx.INodeProto): boolean => reaches(n, (v, c) => c === undefined && outputs.has(v));
+  /** The head's dense transform: its result reaches a decoder's input without passing through another weight MatMul. */
+  const decoders = weightMatMuls.filter(isHead);
+  const feedsDecoder = (n: onnx.INodeProto): boolean => reaches(n, (v, c) => c !== undefined && decoders.includes(c) && c.input?.[0] === v);
 
   const quantized: string[] = [];
   const kept: { node: string; reason: string }[] = [];
