@@ -10,24 +10,9 @@ import {
   type LanguageClientOptions,
   type ServerOptions,
 } from 'vscode-languageclient/node';
+// The wire's messages by their protocol names (wire.FillRequest, …); the shapes they carry as plain types.
+import * as wire from '../protocol';
 import {
-  ConfigureRequest,
-  DownloadCancelNotification,
-  DownloadEventNotification,
-  DownloadRequest,
-  FillRequest,
-  NoticeNotification,
-  SurprisalRequest,
-  StatusNotification,
-  StatusRequest,
-  TrainEvalNotification,
-  TrainLogNotification,
-  TrainPreviewRequest,
-  TrainProgressNotification,
-  TrainStartRequest,
-  TrainStopRequest,
-  TrainUnfinishedRequest,
-  TrainDiscardRequest,
   type DownloadEvent,
   type DownloadParams,
   type DownloadReply,
@@ -123,16 +108,16 @@ export class ServiceClient implements vscode.Disposable {
     };
     const client = new LanguageClient('cloze', 'Cloze language-model service', serverOptions, clientOptions);
     this.client = client;
-    client.onNotification(StatusNotification, (s) => this.setStatus(s));
-    client.onNotification(NoticeNotification, (n) => this.noticeEmitter.fire(n));
-    client.onNotification(TrainProgressNotification, (e) => this.trainProgressEmitter.fire(e));
-    client.onNotification(TrainEvalNotification, (e) => this.trainEvalEmitter.fire(e));
-    client.onNotification(TrainLogNotification, (m) => this.log.info(`[train] ${m}`));
-    client.onNotification(DownloadEventNotification, (e) => this.downloadEmitter.fire(e));
+    client.onNotification(wire.StatusNotification, (s) => this.setStatus(s));
+    client.onNotification(wire.NoticeNotification, (n) => this.noticeEmitter.fire(n));
+    client.onNotification(wire.TrainProgressNotification, (e) => this.trainProgressEmitter.fire(e));
+    client.onNotification(wire.TrainEvalNotification, (e) => this.trainEvalEmitter.fire(e));
+    client.onNotification(wire.TrainLogNotification, (m) => this.log.info(`[train] ${m}`));
+    client.onNotification(wire.DownloadEventNotification, (e) => this.downloadEmitter.fire(e));
     this.startedAt = Date.now();
     await client.start();
     this.watchProcess(client);
-    this.setStatus(await client.sendRequest(StatusRequest));
+    this.setStatus(await client.sendRequest(wire.StatusRequest));
   }
 
   private watchProcess(client: LanguageClient): void {
@@ -166,7 +151,7 @@ export class ServiceClient implements vscode.Disposable {
     if (c.state !== State.Running) return;
     this.watchProcess(c);
     try {
-      this.setStatus(await c.sendRequest(StatusRequest));
+      this.setStatus(await c.sendRequest(wire.StatusRequest));
     } catch (e) {
       this.log.debug(`status after restart: ${e}`);
     }
@@ -198,7 +183,7 @@ export class ServiceClient implements vscode.Disposable {
     if (!this.client || this.client.state !== State.Running) return this.status;
     this.setStatus({ ...(this.status ?? { pid: 0 }), state: 'loading' });
     try {
-      const s = await this.client.sendRequest(ConfigureRequest, this.settings());
+      const s = await this.client.sendRequest(wire.ConfigureRequest, this.settings());
       this.setStatus(s);
       return s;
     } catch (e) {
@@ -212,7 +197,7 @@ export class ServiceClient implements vscode.Disposable {
     await this.ensureStarted().catch(() => undefined);
     if (!this.client || this.client.state !== State.Running) return null;
     try {
-      return await this.client.sendRequest(FillRequest, params, token);
+      return await this.client.sendRequest(wire.FillRequest, params, token);
     } catch (e) {
       if (token?.isCancellationRequested) return null;
       this.log.debug(`fill request failed: ${e}`);
@@ -223,7 +208,7 @@ export class ServiceClient implements vscode.Disposable {
   async surprisal(params: SurprisalParams, token?: vscode.CancellationToken): Promise<SurprisalResult | null> {
     await this.ensureStarted();
     if (!this.client || this.client.state !== State.Running) return null;
-    return this.client.sendRequest(SurprisalRequest, params, token);
+    return this.client.sendRequest(wire.SurprisalRequest, params, token);
   }
 
   private running(): LanguageClient {
@@ -233,39 +218,39 @@ export class ServiceClient implements vscode.Disposable {
 
   async trainPreview(p: TrainFilesParams): Promise<TrainPreview> {
     await this.ensureStarted();
-    return this.running().sendRequest(TrainPreviewRequest, p);
+    return this.running().sendRequest(wire.TrainPreviewRequest, p);
   }
 
   /** Resolves when the run ends (done, out of time, or stopped); progress arrives through onTrainProgress/onTrainEval. */
   async trainStart(p: TrainStartParams): Promise<TrainSummary> {
     await this.ensureStarted();
-    return this.running().sendRequest(TrainStartRequest, p);
+    return this.running().sendRequest(wire.TrainStartRequest, p);
   }
 
   /** Downloads a Hub model in the service; progress arrives through onDownload, cancelling the token stops it. */
   async download(p: DownloadParams, token?: vscode.CancellationToken): Promise<DownloadReply> {
     await this.ensureStarted();
-    return this.running().sendRequest(DownloadRequest, p, token);
+    return this.running().sendRequest(wire.DownloadRequest, p, token);
   }
 
   /** Stops a download the service started for the settings (a cloze.model Hub id not in the cache). */
   cancelDownload(id: string): void {
-    if (this.client?.state === State.Running) void this.client.sendNotification(DownloadCancelNotification, { id });
+    if (this.client?.state === State.Running) void this.client.sendNotification(wire.DownloadCancelNotification, { id });
   }
 
   /** The newest run under `runsDir` that can be resumed; the service knows what a run folder holds. */
   async trainUnfinished(runsDir: string): Promise<UnfinishedRun | undefined> {
     await this.ensureStarted();
-    return (await this.running().sendRequest(TrainUnfinishedRequest, { runsDir })) ?? undefined;
+    return (await this.running().sendRequest(wire.TrainUnfinishedRequest, { runsDir })) ?? undefined;
   }
 
   async trainDiscard(runDir: string): Promise<void> {
     await this.ensureStarted();
-    await this.running().sendRequest(TrainDiscardRequest, { runDir });
+    await this.running().sendRequest(wire.TrainDiscardRequest, { runDir });
   }
 
   async trainStop(): Promise<boolean> {
-    return this.client?.state === State.Running ? this.client.sendRequest(TrainStopRequest) : false;
+    return this.client?.state === State.Running ? this.client.sendRequest(wire.TrainStopRequest) : false;
   }
 
   get pid(): number | undefined {
