@@ -13,8 +13,11 @@
     if (!msg || msg.type !== 'fill') return;
     const r = msg.result;
     root.replaceChildren();
-    root.appendChild(el('h2', '', `${r.candidates.length} most likely fills`));
+    root.appendChild(el('h2', '', `${r.candidates.length} most likely ${r.wholeWords ? 'whole words' : 'fills'}`));
     root.appendChild(el('p', 'muted', `model ${r.model} · entropy ${r.entropy.toFixed(2)} bits · ${r.latencyMs} ms`));
+    // Whole-word scores are ranked per piece and shared among the words listed (docs/whole-words.md), not the model's
+    // probability over every word: the view must not present them as that.
+    if (r.wholeWords) root.appendChild(el('p', 'muted', `percentages: each word's share of the ${r.candidates.length} listed, not a probability over all words`));
     const ctx = el('div', 'context');
     const line = msg.context || '';
     const i = line.search(/\[MASK\]|<mask>/);
