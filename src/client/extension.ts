@@ -26,6 +26,8 @@ export interface ClozeApi {
   status(): Promise<ModelStatus & { statusBarText: string; serverPid?: number }>;
   /** Training events as the service reports them (the training view and the progress notification use the same). */
   readonly training: { readonly onProgress: vscode.Event<TrainProgressEvent>; readonly onEval: vscode.Event<TrainEvalEvent> };
+  /** Each recomputation of the surprisal lens: the document, how many tokens were scored, how long it took. */
+  readonly onSurprisal: vscode.Event<{ uri: string; tokens: number; ms: number }>;
 }
 
 let service: ServiceClient | undefined;
@@ -117,6 +119,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<ClozeA
     training: { onProgress: svc.onTrainProgress, onEval: svc.onTrainEval },
     serviceStarted: () => svc.started,
     activationMs,
+    onSurprisal: lens.onDidUpdate,
     ready: async () => {
       await svc.ready();
       // Sending the current settings (a no-op for the service when nothing changed) closes the race with a settings
