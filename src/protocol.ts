@@ -161,6 +161,8 @@ export interface TrainStartParams extends TrainFilesParams {
   /** Continue the active model, or learn a new tokenizer and model from the workspace alone. */
   readonly mode: 'continue' | 'fresh';
   readonly resume: boolean;
+  /** cloze.train.masking: which tokens become training targets (absent = uniform; a resume keeps its run's). */
+  readonly masking?: 'uniform' | 'surprisal';
 }
 
 export interface TrainScore {

@@ -90,7 +90,7 @@ export class TrainingHost {
         // One core stays free for fills while training runs (docs/benchmarks.md, *Thread spinning*: on 2 cores a
         // 1-thread run left fills near their idle latency and even trained faster than a 2-thread one). A resume
         // keeps the thread count of its plan.
-        ...(p.resume ? {} : { threads: Math.max(1, availableParallelism() - 1) }),
+        ...(p.resume ? {} : { threads: Math.max(1, availableParallelism() - 1), masking: p.masking === 'surprisal' ? 'surprisal' : 'uniform' }),
         ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
         evalEverySteps: 50,

@@ -90,7 +90,8 @@ export class Trainer {
       if (go !== 'Start Training') return undefined;
     }
     await this.store.setMayHaveUnfinishedRun(true);
-    return this.run({ ...preview.files, runDir, minutes, mode, resume: false, ...(arg.steps ? { steps: arg.steps } : {}) }, p);
+    const masking = vscode.workspace.getConfiguration('cloze.train').get<'uniform' | 'surprisal'>('masking', 'uniform');
+    return this.run({ ...preview.files, runDir, minutes, mode, resume: false, masking, ...(arg.steps ? { steps: arg.steps } : {}) }, p);
   }
 
   async resume(): Promise<TrainSummary | undefined> {

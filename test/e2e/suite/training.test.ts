@@ -89,4 +89,23 @@ describe('Train on Workspace', function () {
       subs.forEach((s) => s.dispose());
     }
   });
+
+  it('cloze.train.masking surprisal trains with informed masking (the run\'s plan and checkpoint say so)', async () => {
+    await vscode.workspace.getConfiguration('cloze.train').update('masking', 'surprisal', vscode.ConfigurationTarget.Global);
+    try {
+      const done = await vscode.commands.executeCommand<Summary | undefined>('cloze.trainWorkspace', { minutes: 10, mode: 'continue', yes: true, steps: 16 });
+      assert.ok(done && done.stopped === 'done' && done.modelDir, `the run finished: ${JSON.stringify(done)}`);
+      // The run folder is the exported model's grandparent (<run>/model/<version>) or parent; its checkpoint's JSON
+      // header (after "CLOZECK1" and a u32 length) holds the plan and the informed-masking table.
+      const runDir = [path.dirname(done.modelDir), path.dirname(path.dirname(done.modelDir))].find((d) => fs.existsSync(path.join(d, 'checkpoint.bin')));
+      assert.ok(runDir, `no checkpoint next to ${done.modelDir}`);
+      const file = fs.readFileSync(path.join(runDir, 'checkpoint.bin'));
+      const header = JSON.parse(file.subarray(12, 12 + file.readUInt32LE(8)).toString('utf8')) as { hyper: { masking?: string }; extra?: { surprisal?: { count: number } } };
+      assert.strictEqual(header.hyper.masking, 'surprisal');
+      assert.ok((header.extra?.surprisal?.count ?? 0) > 0, 'the checkpoint holds the surprisal table');
+      await vscode.commands.executeCommand('cloze.revertModel');
+    } finally {
+      await vscode.workspace.getConfiguration('cloze.train').update('masking', undefined, vscode.ConfigurationTarget.Global);
+    }
+  });
 });
