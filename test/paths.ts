@@ -6,3 +6,5 @@ export const repoRoot = path.resolve(__dirname, '..', __dirname.includes(`${path
 export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
 export const fixture = (name: 'bert-tiny-wordpiece' | 'roberta-tiny-bpe'): string => path.join(fixturesDir, name);
 export const FIXTURES = ['bert-tiny-wordpiece', 'roberta-tiny-bpe'] as const;
+/** The compiled CLI entry point (tests run it as a user would, from out/). */
+export const cliMain = path.join(repoRoot, 'out', 'src', 'cli', 'main.js');

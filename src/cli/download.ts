@@ -1,7 +1,8 @@
 // `cloze download org/name[@revision]`: fetches a fill-mask model from the Hugging Face Hub into the shared HF cache.
 import { downloadModel, type DownloadProgress, type WeightChoice } from '../core/hub/download';
-import { hubSettings, parseRepoSpec } from '../core/hub/settings';
-import { loadableFolder } from '../core/modelSource';
+import { hubSettings } from '../core/hub/settings';
+import { parseRepoSpec } from '../protocol/repoId';
+import { loadableFolder } from '../train/modelSource';
 import { choiceOption, commandRunner, usageError, type CommandSpec, type OptionSpec } from './options';
 
 const WEIGHTS: readonly WeightChoice[] = ['auto', 'safetensors', 'onnx', 'quantized'];

@@ -1,12 +1,12 @@
 // `cloze eval`: masked-token accuracy and perplexity of a model on a folder's files, with a fixed seed so runs compare.
-import { Engine } from '../core/engine';
-import { percent } from '../format';
+import { percent } from '../protocol/format';
 import { collectCorpus } from '../train/corpus';
 import { evaluateModel } from '../train/evaluate';
 import { EVAL_SEED } from '../train/metrics';
 import { modelOfRunFolder } from '../train/runs';
 import { commandRunner, numberOption, THREADS, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
+import { openModel } from '../train/modelSource';
 
 export const SPEC = {
   name: 'eval',
@@ -39,7 +39,7 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
 
   const corpus = await collectCorpus(positionals, { exclude: values.exclude });
   if (corpus.files.length === 0) throw usageError(`No text files to evaluate in ${positionals.join(', ')}.`);
-  const engine = await Engine.load(await modelOfRunFolder(values.model ?? defaultModelDir()), { devices: ['cpu'], threads });
+  const engine = await openModel(await modelOfRunFolder(values.model ?? defaultModelDir()), { devices: ['cpu'], threads });
   try {
     const { summary, tokens } = await evaluateModel(engine, corpus.files.map((f) => f.text), corpus.files.length, {
       seed, seq, batch, maxBatches, wholeWord: values['whole-word'],

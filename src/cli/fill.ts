@@ -3,9 +3,10 @@ import { Engine, type Candidate } from '../core/engine';
 import { PRECISIONS } from '../core/precision';
 import { DEVICES, type Device } from '../core/session';
 import { MAX_PIECES_LIMIT } from '../core/wholeWord';
-import { percent } from '../format';
+import { percent } from '../protocol/format';
 import { choiceOption, commandRunner, numberOption, suggest, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
+import { openModel } from '../train/modelSource';
 
 /** More candidates than anyone reads; ranking a whole vocabulary per mask on a line of masks took half a minute. */
 const MAX_TOP_K = 1000;
@@ -49,7 +50,7 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const precision = choiceOption('precision', values.precision, PRECISIONS) ?? 'fp32';
   const maxPieces = numberOption('max-pieces', values['max-pieces'], { int: true, min: 1, max: MAX_PIECES_LIMIT }) ?? 1;
   const text = positionals.join(' ');
-  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices, precision, log: (m) => console.error(m) });
+  const engine = await openModel(values.model ?? defaultModelDir(), { devices, precision, log: (m) => console.error(m) });
   try {
     const targets = values.targets?.split(',').map((t) => t.trim()).filter(Boolean);
     const preds = await engine.fill(text, { topK, targets, maxPieces });

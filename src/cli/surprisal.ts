@@ -1,11 +1,11 @@
 // `cloze surprisal FILE`: how unexpected each token of a file is to the model, in bits (the lens's numbers, scriptable).
 import { readFile, stat } from 'node:fs/promises';
-import { Engine } from '../core/engine';
 import { ClozeError } from '../core/errors';
 import { surprisal } from '../core/surprisal';
-import { percent } from '../format';
+import { percent } from '../protocol/format';
 import { commandRunner, numberOption, usageError, type CommandSpec, type OptionSpec } from './options';
 import { defaultModelDir } from './paths';
+import { openModel } from '../train/modelSource';
 
 /** Each token costs one masked row: a file larger than this is a job for `cloze eval`, not a lens. */
 const MAX_FILE_BYTES = 1024 * 1024;
@@ -36,7 +36,7 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   if (!st?.isFile()) throw usageError(`${file} is not a readable file.`);
   if (st.size > MAX_FILE_BYTES) throw new ClozeError('document-skipped', `${file} is ${(st.size / 1024 / 1024).toFixed(1)} MB; the surprisal lens reads files up to 1 MB (every token costs one model row).`);
   const text = await readFile(file, 'utf8');
-  const engine = await Engine.load(values.model ?? defaultModelDir(), { devices: ['cpu'], log: (m) => console.error(m) });
+  const engine = await openModel(values.model ?? defaultModelDir(), { devices: ['cpu'], log: (m) => console.error(m) });
   try {
     const t0 = performance.now();
     const tokens = await surprisal(engine, text, { contextTokens: context });

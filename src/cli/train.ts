@@ -1,7 +1,7 @@
 // `cloze train`: masked-LM training of a model on folders of text from a terminal, with a live progress line.
 import path from 'node:path';
-import { percent } from '../format';
-import { locateModel } from '../core/modelSource';
+import { percent } from '../protocol/format';
+import { locateModel } from '../train/modelSource';
 import { DEFAULT_HYPER } from '../train/step';
 import { DEFAULT_SCRATCH, MODEL_DIR, train, type TrainOptions, type TrainProgress } from '../train/trainer';
 import { choiceOption, commandLineProblem, commandRunner, numberOption, usageError, type CommandSpec, type OptionSpec } from './options';

@@ -1,6 +1,6 @@
 // Cloze: Download Model… — pick a fill-mask model from the Hugging Face Hub, download it in the service with progress, select it.
 import * as vscode from 'vscode';
-import { parseRepoSpec } from '../core/hub/settings';
+import { parseRepoSpec } from '../protocol/repoId';
 import type { DownloadProgress, DownloadReply, WeightChoice } from '../protocol';
 import type { ServiceClient } from './service';
 import { proxySettings } from './settings';

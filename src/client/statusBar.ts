@@ -1,7 +1,7 @@
 // The status bar item: which model, on which device, how fast — and a click away from every Cloze action. Shown only
 // while the active editor is one where Cloze is active.
 import * as vscode from 'vscode';
-import { mdCode, mdText } from '../core/markdown';
+import { mdCode, mdText } from '../protocol/markdown';
 import type { ModelStatus } from '../protocol';
 import { isEnabledFor } from './settings';
 

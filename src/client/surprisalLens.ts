@@ -1,8 +1,8 @@
 // "Cloze: Show Surprisal": colours each visible token by how unexpected the model finds it (GLTR's bands: the real
 // token is the model's top-1, in its top 10, top 100, or beyond), with a hover giving the bits and what it expected.
 import * as vscode from 'vscode';
-import { mdCode } from '../core/markdown';
-import { percent } from '../format';
+import { mdCode } from '../protocol/markdown';
+import { percent } from '../protocol/format';
 import type { SurprisalResult, SurprisalToken } from '../protocol';
 import type { ServiceClient } from './service';
 import { isEnabledFor } from './settings';

@@ -6,7 +6,6 @@ import { rank } from './fill';
 import { fillJoint, type JointFill, type JointOptions } from './joint';
 import { findMasks, maskAt, maskPattern, type MaskSpan } from './masks';
 import { readModelFolder, type ModelFiles } from './modelFolder';
-import { locateModel } from './modelSource';
 import type { Precision } from './precision';
 import { openSession, type Device, type DeviceAttempt } from './session';
 import { MaskTokenizer } from './tokenizer';
@@ -93,8 +92,8 @@ export class Engine {
   }
 
   static async load(dir: string, opts: LoadOptions = {}): Promise<Engine> {
-    // A Hub id or a safetensors-only folder becomes a folder with an ONNX graph first (see modelSource.ts).
-    const files = await readModelFolder(await locateModel(dir, { log: opts.log }), { precision: opts.precision });
+    // A Hub id or a safetensors-only folder is made a folder like this first: train/modelSource.ts, openModel.
+    const files = await readModelFolder(dir, { precision: opts.precision });
     if (opts.precision && opts.precision !== 'fp32') opts.log?.(`Precision ${files.precision}: ${files.precisionReason}`);
     const tokenizer = MaskTokenizer.load(files);
     const opened = await openSession(files.onnxPath, opts);

@@ -6,7 +6,8 @@ import { ResponseError, type CancellationToken, type Connection } from 'vscode-l
 import { ClozeError, errorText } from '../core/errors';
 import { cachedSnapshot } from '../core/hub/cache';
 import { downloadModel, type DownloadResult } from '../core/hub/download';
-import { hubSettings, parseRepoSpec } from '../core/hub/settings';
+import { hubSettings } from '../core/hub/settings';
+import { parseRepoSpec } from '../protocol/repoId';
 import {
   DownloadCancelNotification,
   DownloadEventNotification,

@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { Engine } from '../core/engine';
 import { ClozeError, errorText } from '../core/errors';
-import { modelSpecKey } from '../core/modelSource';
+import { modelSpecKey, openModel } from '../train/modelSource';
 import type { ModelStatus, ServiceSettings } from '../protocol';
 
 export class ModelHost {
@@ -33,7 +33,7 @@ export class ModelHost {
     this.key = key;
     this.setStatus({ state: 'loading', model: path.basename(dir), modelDir: dir, pid: process.pid });
     const started = Date.now();
-    const load = Engine.load(dir, { devices: settings.devices, precision: settings.precision, log: this.log }).then(
+    const load = openModel(dir, { devices: settings.devices, precision: settings.precision, log: this.log }).then(
       async (engine) => {
         if (this.key !== key) {
           await engine.dispose();

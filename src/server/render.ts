@@ -1,7 +1,7 @@
 // Turns predictions into what the editor shows: completion items and the hover's probability view.
 import { CompletionItem, CompletionItemKind, InsertTextFormat, MarkupKind, type Range } from 'vscode-languageserver';
 import type { TextDocument } from 'vscode-languageserver-textdocument';
-import { mdCode, mdText } from '../core/markdown';
+import { mdCode, mdText } from '../protocol/markdown';
 import type { FillResult, WireCandidate } from '../protocol';
 
 const BAR_WIDTH = 20;

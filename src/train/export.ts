@@ -1,5 +1,6 @@
 // Writes a trained model as a Hugging Face layout folder that our engine, transformers.js and Optimum users can load.
 import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { writeAtomic } from '../core/atomicFile';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { inferenceGraph } from './bert';
@@ -22,13 +23,6 @@ export interface ExportOptions {
   maskedVariant?: boolean;
   /** Write `model.safetensors` (transformers names and layouts, for PyTorch); default true. */
   safetensors?: boolean;
-}
-
-/** Writes `data` to `file` through a temporary file and a rename, so a reader never sees a half-written file. */
-async function writeAtomic(file: string, data: Uint8Array | string): Promise<void> {
-  const tmp = `${file}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, file);
 }
 
 /**

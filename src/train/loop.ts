@@ -1,6 +1,6 @@
 // Section 4 of a run: K optimizer steps per session call, progress, evaluations and checkpoints between calls.
 import { ClozeError } from '../core/errors';
-import { IGNORE_LABEL, type Batch } from './batch';
+import type { Batch } from './batch';
 import type { BatchStream } from './collator';
 import type { EvalResult } from './metrics';
 import { scheduleOf, withWarmup, type OpenedRun } from './plan';
@@ -54,7 +54,7 @@ export async function runLoop(ctx: LoopContext): Promise<TrainResult['stopped']>
     }
     const t0 = Date.now();
     const { losses, targetLosses } = await trainStep.run(run.params, opt, batches, lrs);
-    if (ctx.surprisal && targetLosses) batches.forEach((b, i) => ctx.surprisal!.observe(b.labels, targetLosses[i], (l) => l !== IGNORE_LABEL));
+    if (ctx.surprisal && targetLosses) batches.forEach((b, i) => ctx.surprisal!.observe(b.labels, targetLosses[i]));
     const sec = Math.max(1e-3, (Date.now() - t0) / 1000);
     calls++;
     const loss = losses.reduce((a, b) => a + b, 0) / losses.length;

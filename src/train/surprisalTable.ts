@@ -7,6 +7,8 @@
 // nor starved. The table lags the weights by at most one training call (K steps), which is the point of it: no
 // extra model runs.
 
+import { IGNORE_LABEL } from './batch';
+
 /** Weight of a new observation in an id's moving average; about the last 1/DECAY sightings of the id count. */
 const DECAY = 0.1;
 /** Weights never drop below this share of the mean, so that no token type stops being a target altogether. */
@@ -35,10 +37,10 @@ export class SurprisalTable {
     }
   }
 
-  /** Takes one step's targets (labels, IGNORE entries skipped by `valid`) and the loss the model had at each. */
-  observe(labels: BigInt64Array, losses: Float32Array, valid: (label: bigint) => boolean): void {
+  /** Takes one step's targets (labels; IGNORE_LABEL entries are padding) and the loss the model had at each. */
+  observe(labels: BigInt64Array, losses: Float32Array): void {
     for (let i = 0; i < labels.length; i++) {
-      if (!valid(labels[i])) continue;
+      if (labels[i] === IGNORE_LABEL) continue;
       const id = Number(labels[i]);
       const loss = losses[i];
       if (!(id >= 0 && id < this.vocabSize) || !Number.isFinite(loss)) continue;

@@ -1,7 +1,7 @@
 // The training view's page script: live loss and held-out accuracy charts, run stats and the before/after table.
 // Runs inside the webview (a browser), bundled with Chart.js into media/trainView.js; it imports nothing from vscode.
 import { Chart, type ChartConfiguration, LinearScale, LineController, LineElement, PointElement, Tooltip, Legend } from 'chart.js';
-import { percent } from '../format';
+import { percent } from '../protocol/format';
 import type { TrainEvalEvent, TrainHistoryEntry, TrainPreview, TrainProgressEvent, TrainScore, TrainSummary, TrainViewMessage } from '../protocol';
 
 Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend);

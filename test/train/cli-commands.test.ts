@@ -5,14 +5,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os';
 import path from 'node:path';
 import { resolveModelDir } from '../../src/core/modelPointer';
-import { fixture, repoRoot } from '../paths';
+import { cliMain, fixture, repoRoot } from '../paths';
 
 const sourceDir = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source');
-const outRoot = path.join(repoRoot, 'out');
 
 /** Starts `cloze <cmd> …` in its own Node process through the real entry point (src/cli/main.ts as tsc built it). */
 export function spawnCli(cmd: string, args: readonly string[]): ChildProcess {
-  return spawn(process.execPath, [path.join(outRoot, 'src', 'cli', 'main.js'), cmd, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
+  return spawn(process.execPath, [cliMain, cmd, ...args], { cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'] });
 }
 
 export async function runCli(cmd: string, args: readonly string[]): Promise<{ code: number | null; signal: NodeJS.Signals | null; stdout: string; stderr: string }> {

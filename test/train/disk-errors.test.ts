@@ -12,9 +12,8 @@ import { exportModel } from '../../src/train/export';
 import { publishModel } from '../../src/train/exportPointer';
 import { importModel } from '../../src/train/import';
 import { Rng } from '../../src/train/rng';
-import { fixture, repoRoot } from '../paths';
+import { cliMain as mainJs, fixture, repoRoot } from '../paths';
 
-const mainJs = path.join(__dirname, '..', '..', 'src', 'cli', 'main.js');
 const semver = path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source', 'semver');
 
 function enospc(): NodeJS.ErrnoException {

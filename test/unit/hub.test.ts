@@ -9,13 +9,15 @@ import { promisify } from 'node:util';
 import { Engine } from '../../src/core/engine';
 import { ClozeError } from '../../src/core/errors';
 import { downloadModel, type DownloadProgress } from '../../src/core/hub/download';
-import { hubSettings, parseRepoSpec } from '../../src/core/hub/settings';
+import { hubSettings } from '../../src/core/hub/settings';
+import { parseRepoSpec } from '../../src/protocol/repoId';
 import { FakeHub, repoFromFolder } from '../hubServer';
 import { TestProxy } from '../proxyServer';
 import { HubConnection, proxyFor } from '../../src/core/hub/network';
 import { ModelHost } from '../../src/server/modelHost';
 import { fixture, repoRoot } from '../paths';
 import { SHARDS, writeShards } from '../shards';
+import { openModel } from '../../src/train/modelSource';
 
 interface RefCase { texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[] }
 
@@ -109,7 +111,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
       assert.equal(last.bytes, last.total);
       assert.ok(last.bytesPerSecond > 0);
 
-      const engine = await Engine.load(id, { devices: ['cpu'] });
+      const engine = await openModel(id, { devices: ['cpu'] });
       try {
         // The graph Cloze builds sits beside the snapshot (by commit and weights hash): the snapshot is what the Hub serves.
         assert.equal(path.dirname(engine.info.dir), path.join(repoDir, '.cloze-onnx'));
@@ -246,7 +248,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     // A graph an earlier version built inside the snapshot is removed when the model loads.
     mkdirSync(path.join(r.dir, '.cloze-onnx'));
     writeFileSync(path.join(r.dir, '.cloze-onnx', 'cloze-source.json'), '{}');
-    const engine = await Engine.load('cloze-test/roberta-sharded', { devices: ['cpu'] });
+    const engine = await openModel('cloze-test/roberta-sharded', { devices: ['cpu'] });
     try {
       assert.ok((await referenceWorst(engine, 'roberta-tiny-bpe')) <= 1e-4);
       assert.match(engine.info.dir, /models--cloze-test--roberta-sharded[\\/]\.cloze-onnx[\\/][0-9a-f]{40}-[0-9a-f]{16}$/);
@@ -358,14 +360,14 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     await offlineHub.stop(); // nothing listens there now
     process.env.HF_HUB_OFFLINE = '1';
     hub.served.length = 0;
-    const engine = await Engine.load('cloze-test/roberta-tiny', { devices: ['cpu'] });
+    const engine = await openModel('cloze-test/roberta-tiny', { devices: ['cpu'] });
     try {
       assert.ok((await referenceWorst(engine, 'roberta-tiny-bpe')) <= 1e-4);
     } finally {
       await engine.dispose();
     }
     assert.equal(hub.served.length, 0);
-    const err = await rejection(Engine.load('cloze-test/bert-tiny', { devices: ['cpu'] }));
+    const err = await rejection(openModel('cloze-test/bert-tiny', { devices: ['cpu'] }));
     assert.equal(err.code, 'model-missing');
     assert.match(err.userMessage, /not in the Hugging Face cache.*HF_HUB_OFFLINE.*cloze download cloze-test\/bert-tiny/);
   });
@@ -388,7 +390,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     assert.equal(err.code, 'hub-not-found');
     assert.match(err.userMessage, /There is no model cloze-test\/nope on the Hub/);
     // Through --model / cloze.model, where org/name might have been meant as a folder.
-    err = await rejection(Engine.load('cloze-test/nope', { devices: ['cpu'] }));
+    err = await rejection(openModel('cloze-test/nope', { devices: ['cpu'] }));
     assert.match(err.userMessage, /There is no model cloze-test\/nope on the Hub.*There is no model folder .*cloze-test[\\/]nope either/);
     err = await rejection(downloadModel('cloze-test/bert-tiny', { ...settings(), revision: 'v9' }));
     assert.equal(err.code, 'hub-not-found');
@@ -415,7 +417,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     const r = await downloadModel('cloze-test/bert-tiny', { ...settings(), revision: sha });
     assert.equal(r.sha, sha);
     assert.equal(existsSync(path.join(tmp, 'hf', 'hub', 'models--cloze-test--bert-tiny', 'refs', 'main')), false);
-    const engine = await Engine.load(`cloze-test/bert-tiny@${sha}`, { devices: ['cpu'] });
+    const engine = await openModel(`cloze-test/bert-tiny@${sha}`, { devices: ['cpu'] });
     await engine.dispose();
   });
 
@@ -441,7 +443,7 @@ describe('Hugging Face Hub download (local HTTP server)', function () {
     const out = path.join(tmp, 'run');
     const r = await promisify(execFile)(process.execPath, [cli, 'train', path.join(repoRoot, 'test', 'fixtures', 'corpus', 'source', 'semver'), '--from', 'cloze-test/bert-vocab-only', '--out', out, '--steps', '2', '--seq', '64', '--json'], { env: { ...process.env }, encoding: 'utf8' });
     assert.match(r.stderr, /Downloading cloze-test\/bert-vocab-only/);
-    const engine = await Engine.load(path.join(out, 'model'), { devices: ['cpu'] });
+    const engine = await openModel(path.join(out, 'model'), { devices: ['cpu'] });
     try {
       assert.equal(engine.info.vocabSize, 6000);
       assert.equal((await engine.fill('This program is free [MASK].', { topK: 3 }))[0].candidates.length, 3);

@@ -1,7 +1,7 @@
 // Model-derived text in markdown stays inert (issue 13 #1), rendered with `marked`, the parser VS Code's own markdown
 // renderer uses: no link, image or HTML element comes out of it, and the hover's table keeps its shape.
 import assert from 'node:assert/strict';
-import { mdCode, mdText } from '../../src/core/markdown';
+import { mdCode, mdText } from '../../src/protocol/markdown';
 import { hoverMarkdown } from '../../src/server/render';
 
 const HOSTILE = [

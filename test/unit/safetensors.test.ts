@@ -9,6 +9,7 @@ import { encodeSafetensors, parseSafetensors } from '../../src/core/safetensors'
 import { importModel } from '../../src/train/import';
 import { FIXTURES, fixture } from '../paths';
 import { SHARDS, writeShards } from '../shards';
+import { openModel } from '../../src/train/modelSource';
 
 interface RefCase { name: string; texts: string[]; input_ids: number[][]; attention_mask: number[][]; token_type_ids?: number[][]; masks: { batch_index: number; position: number; top_ids: number[]; top_logits: number[] }[]; logits_file?: string }
 
@@ -102,7 +103,7 @@ describe('safetensors-only model folders', function () {
   for (const name of FIXTURES) {
     it(`${name}: model.safetensors alone reproduces every reference logit through the Engine`, async () => {
       const dir = safetensorsOnlyCopy(name, path.join(tmp, name));
-      const engine = await Engine.load(dir, { devices: ['cpu'] });
+      const engine = await openModel(dir, { devices: ['cpu'] });
       try {
         assert.equal(engine.info.onnxFile, path.join(dir, '.cloze-onnx', 'onnx', 'model_masked.onnx'));
         assert.equal(engine.info.name, name);
@@ -117,7 +118,7 @@ describe('safetensors-only model folders', function () {
     it(`${name}: without tokenizer.json, the tokenizer built from the vocabulary files gives the reference ids`, async () => {
       const dir = safetensorsOnlyCopy(name, path.join(tmp, `${name}-vocab`), ['tokenizer.json']);
       assert.ok(!existsSync(path.join(dir, 'tokenizer.json')));
-      const engine = await Engine.load(dir, { devices: ['cpu'] });
+      const engine = await openModel(dir, { devices: ['cpu'] });
       try {
         const ref = JSON.parse(readFileSync(path.join(fixture(name), 'reference.json'), 'utf8')) as { cases: RefCase[]; mask_token_id: number };
         assert.equal(engine.tokenizer.maskId, ref.mask_token_id);
@@ -140,7 +141,7 @@ describe('safetensors-only model folders', function () {
       writeShards(path.join(fixture(name), 'model.safetensors'), dir);
       assert.ok(!existsSync(path.join(dir, 'model.safetensors')));
       const logs: string[] = [];
-      const engine = await Engine.load(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
+      const engine = await openModel(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
       try {
         assert.ok(logs.some((l) => /from 2 safetensors shards/.test(l)), logs.join('\n'));
         const { worst, checked } = await worstDiff(engine, name);
@@ -161,17 +162,17 @@ describe('safetensors-only model folders', function () {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'sharded-missing'), ['model.safetensors']);
     writeShards(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors'), dir);
     rmSync(path.join(dir, SHARDS[1]));
-    await assert.rejects(Engine.load(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && e.userMessage.includes(SHARDS[1]) && /missing/.test(e.userMessage));
+    await assert.rejects(openModel(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && e.userMessage.includes(SHARDS[1]) && /missing/.test(e.userMessage));
   });
 
   it('reuses the built graph, and rebuilds it when the weights change', async () => {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'rebuild'));
     const onnxFile = path.join(dir, '.cloze-onnx', 'onnx', 'model_masked.onnx');
-    let e = await Engine.load(dir, { devices: ['cpu'] });
+    let e = await openModel(dir, { devices: ['cpu'] });
     await e.dispose();
     const first = statSync(onnxFile).mtimeMs;
     const logs: string[] = [];
-    e = await Engine.load(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
+    e = await openModel(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
     await e.dispose();
     assert.equal(statSync(onnxFile).mtimeMs, first, 'loaded from the cache');
     assert.ok(!logs.some((l) => l.includes('Built ONNX')));
@@ -184,7 +185,7 @@ describe('safetensors-only model folders', function () {
     buf.fill(0, dataStart + begin, dataStart + begin + 4 * 6000);
     writeFileSync(weights, buf);
     utimesSync(weights, new Date(), new Date(Date.now() + 5000));
-    e = await Engine.load(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
+    e = await openModel(dir, { devices: ['cpu'], log: (m) => logs.push(m) });
     try {
       assert.ok(logs.some((l) => l.includes('Built ONNX')), 'rebuilt after the change');
       const { worst } = await worstDiff(e, 'bert-tiny-wordpiece').catch(() => ({ worst: Infinity }));
@@ -199,7 +200,7 @@ describe('safetensors-only model folders', function () {
       const dir = safetensorsOnlyCopy('roberta-tiny-bpe', path.join(tmp, `half-${dtype}`), ['model.safetensors']);
       halfCopy(path.join(fixture('roberta-tiny-bpe'), 'model.safetensors'), path.join(dir, 'model.safetensors'), dtype);
       assert.equal(parseSafetensors(readFileSync(path.join(dir, 'model.safetensors'))).tensors.get('lm_head.bias')!.dtype, dtype);
-      const engine = await Engine.load(dir, { devices: ['cpu'] });
+      const engine = await openModel(dir, { devices: ['cpu'] });
       try {
         const { worst } = await worstDiff(engine, 'roberta-tiny-bpe');
         assert.ok(worst < (dtype === 'F16' ? 0.05 : 0.3), `max |diff| ${worst}`);
@@ -242,7 +243,7 @@ describe('safetensors-only model folders', function () {
       architectures: ['DistilBertForMaskedLM'], model_type: 'distilbert', vocab_size: 6000, dim: H, n_layers: 2, n_heads: 3, hidden_dim: 384,
       max_position_embeddings: 128, activation: 'gelu', sinusoidal_pos_embds: false, pad_token_id: 0, dropout: 0.1, attention_dropout: 0.1,
     }));
-    const engine = await Engine.load(dir, { devices: ['cpu'] });
+    const engine = await openModel(dir, { devices: ['cpu'] });
     try {
       const { worst, checked } = await worstDiff(engine, 'bert-tiny-wordpiece');
       assert.equal(checked, 2);
@@ -268,13 +269,13 @@ describe('safetensors-only model folders', function () {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'truncated'), ['model.safetensors']);
     const whole = readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors'));
     writeFileSync(path.join(dir, 'model.safetensors'), whole.subarray(0, whole.length - 1000));
-    await assert.rejects(Engine.load(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && e.code === 'model-corrupt' && /not a valid safetensors file/.test(e.userMessage));
+    await assert.rejects(openModel(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && e.code === 'model-corrupt' && /not a valid safetensors file/.test(e.userMessage));
   });
 
   it('pytorch_model.bin only: the error names the file Cloze needs', async () => {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'bin-only'), ['model.safetensors']);
     writeFileSync(path.join(dir, 'pytorch_model.bin'), 'not read');
-    await assert.rejects(Engine.load(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && /pytorch_model\.bin/.test(e.userMessage) && /model\.safetensors/.test(e.userMessage));
+    await assert.rejects(openModel(dir, { devices: ['cpu'] }), (e: unknown) => e instanceof ClozeError && /pytorch_model\.bin/.test(e.userMessage) && /model\.safetensors/.test(e.userMessage));
   });
 
   for (const name of FIXTURES) {
@@ -284,7 +285,7 @@ describe('safetensors-only model folders', function () {
       const fromOnnx = await importModel(fixture(name));
       assert.deepEqual(fromSt.config, fromOnnx.config);
       // Train on Workspace continues "the current model" from the folder the engine loaded: the built one.
-      const engine = await Engine.load(dir, { devices: ['cpu'] });
+      const engine = await openModel(dir, { devices: ['cpu'] });
       const fromBuilt = await importModel(engine.info.dir);
       await engine.dispose();
       assert.match(engine.info.dir, /\.cloze-onnx$/);

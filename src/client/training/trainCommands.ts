@@ -1,7 +1,7 @@
 // "Cloze: Train on Workspace" and its companions: pick a budget, preview the data, train with progress, swap the model in.
 import * as vscode from 'vscode';
 import type { TrainPreview, TrainProgressEvent, TrainSummary, UnfinishedRun } from '../../protocol';
-import { percent } from '../../format';
+import { percent } from '../../protocol/format';
 import type { ServiceClient } from '../service';
 import type { TrainingStore } from './history';
 import type { TrainView } from './trainView';

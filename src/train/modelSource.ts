@@ -1,13 +1,16 @@
 // Turns what a user names as a model (a folder, or a Hugging Face Hub id) into a folder the engine can load:
-// Hub ids from the local Hugging Face cache (downloading when allowed), safetensors-only folders through a built graph.
+// Hub ids from the local Hugging Face cache (downloading when allowed), safetensors-only folders through a graph we
+// build from the weights. It lives above core because building that graph is train's (core's engine loads folders).
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { ClozeError } from './errors';
-import { isFile, pathExists } from './paths';
-import { prepareSafetensorsFolder } from '../train/safetensorsModel';
-import { hubSettings, parseRepoSpec, type HubSettings } from './hub/settings';
-import { cachedSnapshot } from './hub/cache';
-import { downloadModel } from './hub/download';
+import { Engine, type LoadOptions } from '../core/engine';
+import { ClozeError } from '../core/errors';
+import { cachedSnapshot } from '../core/hub/cache';
+import { downloadModel } from '../core/hub/download';
+import { hubSettings, type HubSettings } from '../core/hub/settings';
+import { isFile, pathExists } from '../core/paths';
+import { parseRepoSpec } from '../protocol/repoId';
+import { prepareSafetensorsFolder } from './safetensorsModel';
 
 /** ONNX files the engine loads (as modelFolder.ts looks for them). */
 const ONNX_FILES = ['onnx/model_masked.onnx', 'model.onnx', 'onnx/model.onnx', 'onnx/model_quantized.onnx'];
@@ -69,4 +72,10 @@ export async function loadableFolder(dir: string, log?: (message: string) => voi
     }
   }
   return dir;
+}
+
+/** The engine for what a user names: a model folder, a Hub id (cached or downloaded), or a safetensors-only folder. */
+export async function openModel(spec: string, opts: LoadOptions & Pick<ResolveOptions, 'download' | 'hub'> = {}): Promise<Engine> {
+  const { download, hub, ...load } = opts;
+  return Engine.load(await locateModel(spec, { log: opts.log, download, hub }), load);
 }
