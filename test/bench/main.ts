@@ -1,6 +1,8 @@
 // Entry of `npm run bench`: fill latency and training throughput, each against an anchor run in the same process; saves JSON.
 import os from 'node:os';
 import path from 'node:path';
+import { benchBurst, printBurst } from './burst';
+import { mainDuringTraining } from './duringTraining';
 import { benchFill, type FillBenchOptions } from './fill';
 import { benchFused } from './fused';
 import { benchSpinning, printSpinning } from './spinning';
@@ -20,11 +22,13 @@ interface Args {
   readonly fused: boolean;
   /** Fill latency with ORT thread spinning on and off, idle and during a cloze train run, only (issue 12 #4). */
   readonly spinning: boolean;
+  /** Bursts of completion requests over LSP to the bundled service only (issue 12 #5). */
+  readonly burst: boolean;
   readonly runs?: number;
   readonly threads?: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--spinning] [--runs N] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--spinning] [--burst] [--runs N] [--threads N]';
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Part | undefined;
@@ -32,6 +36,7 @@ function parseArgs(argv: readonly string[]): Args {
   let base = false;
   let fused = false;
   let spinning = false;
+  let burst = false;
   let runs: number | undefined;
   let threads: number | undefined;
   const positive = (flag: string, v: string | undefined): number => {
@@ -45,6 +50,7 @@ function parseArgs(argv: readonly string[]): Args {
     else if (a === '--base') base = true;
     else if (a === '--fused') fused = true;
     else if (a === '--spinning') spinning = true;
+    else if (a === '--burst') burst = true;
     else if (a === '--only') {
       const v = argv[++i];
       if (v !== 'fill' && v !== 'train') throw new Error(`--only takes fill or train\n${USAGE}`);
@@ -56,10 +62,12 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { only, quick, base, fused, spinning, runs, threads };
+  return { only, quick, base, fused, spinning, burst, runs, threads };
 }
 
 async function main(): Promise<void> {
+  // Fills through the service during its own training run: alone, with flags of its own (test/bench/duringTraining.ts).
+  if (process.argv.includes('--during-training')) return mainDuringTraining(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
   const started = new Date();
   const machine = machineInfo();
@@ -80,18 +88,25 @@ async function main(): Promise<void> {
     printSpinning(r);
     results.spinning = r;
   }
-  if (args.only !== 'train' && !args.fused && !args.spinning) {
+  if (args.only !== 'train' && !args.fused && !args.spinning && !args.burst) {
     // --base: the bert-base-sized encoder alone; --quick: the main subject (6,000-row vocabulary, 256-token window).
     results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.quick ? 'main' : 'all', log), opts);
   }
   // --fused alone, or part of the full bench: plain vs fused vs int8 graphs of the same weights.
-  if (args.fused || (!args.only && !args.quick && !args.base && !args.spinning)) results.fused = await benchFused(opts);
+  if (args.fused || (!args.only && !args.quick && !args.base && !args.spinning && !args.burst)) results.fused = await benchFused(opts);
+  // --burst alone (--runs N = rounds), or part of the full bench: the bundled service answering bursts of completions.
+  if (args.burst || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning)) {
+    log('completion bursts over LSP …');
+    const r = await benchBurst({ rounds: (args.burst ? args.runs : undefined) ?? 3, requests: 1000, typing: 200, idleFills: 10, maxPieces: [2, 1], log });
+    printBurst(r);
+    results.burst = r;
+  }
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning && !args.burst)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
-    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : args.spinning ? '--spinning' : '--quick'} (npm run bench -- --only train [--quick])`);
+    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : args.spinning ? '--spinning' : args.burst ? '--burst' : '--quick'} (npm run bench -- --only train [--quick])`);
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   // Other processes on a 2-core machine move absolute times a lot; the ratios hold better. Keep the context.
