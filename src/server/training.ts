@@ -7,7 +7,7 @@ import { splitFiles } from '../train/split';
 import { cleanStaleExportsIn } from '../train/exportPointer';
 import { MODEL_DIR, gatherCorpus, type TrainEval, type TrainProgress } from '../train/trainer';
 import { discardRun, findUnfinishedRun, markRun } from '../train/runs';
-import { trainInWorker } from '../train/worker';
+import { trainInWorker, type RunnerOptions } from '../train/worker';
 import type { ModelHost } from './modelHost';
 import type { TrainEvalEvent, TrainFilesParams, TrainPreview, TrainProgressEvent, TrainRunsParams, TrainScore, TrainStartParams, TrainSummary, UnfinishedRun } from '../protocol';
 
@@ -17,6 +17,23 @@ const FRESH_VOCAB = 8192;
 const MAX_EPOCHS = 4;
 /** "Until stopped" still needs a horizon for the learning-rate schedule. */
 const UNTIL_STOPPED_MINUTES = 24 * 60;
+
+/**
+ * The bench's override of where and how the run trains, to compare placements through the real service
+ * (test/bench/duringTraining.ts): `CLOZE_TRAIN_RUNNER="isolation=thread|process priority=N spinning=0|1 threads=N"`.
+ */
+function runnerOverride(env = process.env.CLOZE_TRAIN_RUNNER): RunnerOptions & { threads?: number } {
+  const out: { isolation?: 'process' | 'thread'; priority?: number; spinning?: boolean; threads?: number } = {};
+  for (const part of (env ?? '').split(/\s+/).filter(Boolean)) {
+    const [k, v] = part.split('=');
+    if (k === 'isolation' && (v === 'process' || v === 'thread')) out.isolation = v;
+    else if (k === 'priority' && /^-?\d+$/.test(v)) out.priority = Number(v);
+    else if (k === 'spinning' && (v === '0' || v === '1')) out.spinning = v === '1';
+    else if (k === 'threads' && /^\d+$/.test(v) && Number(v) > 0) out.threads = Number(v);
+    else throw new ClozeError('training', `CLOZE_TRAIN_RUNNER: cannot read "${part}".`);
+  }
+  return out;
+}
 
 export interface TrainingEvents {
   progress(e: TrainProgressEvent): void;
@@ -74,7 +91,9 @@ export class TrainingHost {
       // Exports killed in earlier runs (the window closed mid-export) leave temporaries in their run folders.
       await cleanStaleExportsIn(path.dirname(path.resolve(p.runDir)), MODEL_DIR);
       if (!p.resume) await markRun(p.runDir, p.mode);
-      // In a worker thread: completions keep their own thread while the trainer's ONNX runs block its thread.
+      const { threads, ...runner } = runnerOverride();
+      // In a child process at low priority: completions keep the service's thread, and the OS runs their ONNX
+      // threads before the trainer's whenever both are ready (docs/benchmarks.md, *Fills during Train on Workspace*).
       const result = await trainInWorker({
         inputs: p.folders,
         only: p.files,
@@ -90,7 +109,7 @@ export class TrainingHost {
         // One core stays free for fills while training runs (docs/benchmarks.md, *Thread spinning*: on 2 cores a
         // 1-thread run left fills near their idle latency and even trained faster than a 2-thread one). A resume
         // keeps the thread count of its plan.
-        ...(p.resume ? {} : { threads: Math.max(1, availableParallelism() - 1), masking: p.masking === 'surprisal' ? 'surprisal' : 'uniform' }),
+        ...(p.resume ? {} : { threads: threads ?? Math.max(1, availableParallelism() - 1), masking: p.masking === 'surprisal' ? 'surprisal' : 'uniform' }),
         ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
         evalEverySteps: 50,
@@ -99,7 +118,7 @@ export class TrainingHost {
         onProgress: (e: TrainProgress) => this.events.progress({ ...e }),
         onEval: (e: TrainEval) => this.events.evaluation({ step: e.step, phase: e.phase, ...score(e)! }),
         log: (m) => this.events.log(m),
-      });
+      }, runner);
       return {
         stopped: result.stopped,
         step: result.step,

@@ -37,12 +37,22 @@ export function createOptimizerState(cfg: BertConfig): OptimizerState {
   return { step: 0, m: zeros(), v: zeros() };
 }
 
+/**
+ * Whether the training sessions' idle intra-op threads spin-wait for the next run (ORT's default). Set once by the
+ * process or thread that trains (src/train/trainWorker.ts); each has its own copy of this module.
+ */
+let spinning = true;
+export function setStepSpinning(on: boolean): void {
+  spinning = on;
+}
+
 async function createSession(g: Graph, opts: SessionOptions | undefined): Promise<ort.InferenceSession> {
   return ort.InferenceSession.create(encodeModel(g.toProto()), {
     intraOpNumThreads: opts?.threads ?? availableParallelism(),
     interOpNumThreads: 1,
     executionMode: 'sequential',
     graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: spinning ? '1' : '0' } } },
   });
 }
 

@@ -1,29 +1,53 @@
-// The worker-thread side of trainInWorker: runs one training run off the service's event loop, reporting by message.
+// The far side of trainInWorker: runs one training run off the service's thread, as a child process (messages over
+// IPC) or a worker thread (messages over its port), reporting by message.
 import { parentPort, workerData } from 'node:worker_threads';
 import { ClozeError } from '../core/errors';
+import { setStepSpinning } from './step';
 import { train } from './trainer';
 import type { FromWorker, ToWorker, WorkerTrainOptions } from './worker';
 
-const port = parentPort;
-if (!port) throw new Error('trainWorker.js runs only as a worker thread (see trainInWorker)');
-const post = (m: FromWorker) => port.postMessage(m);
 const abort = new AbortController();
-port.on('message', (m: ToWorker) => {
-  if (m.type === 'stop') abort.abort();
-});
+let started = false;
 
-train({
-  ...(workerData as WorkerTrainOptions),
-  signal: abort.signal,
-  onProgress: (e) => post({ type: 'progress', e }),
-  onEval: (e) => post({ type: 'eval', e }),
-  log: (m) => post({ type: 'log', m }),
-}).then(
-  (result) => post({ type: 'done', result }),
-  (e: unknown) => post({
-    type: 'error',
-    error: e instanceof ClozeError
-      ? { code: e.code, userMessage: e.userMessage, detail: e.detail }
-      : { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined },
-  }),
-);
+function run(data: WorkerTrainOptions, post: (m: FromWorker) => void): void {
+  if (started) return;
+  started = true;
+  const { spinning, ...opts } = data;
+  setStepSpinning(spinning);
+  train({
+    ...opts,
+    signal: abort.signal,
+    onProgress: (e) => post({ type: 'progress', e }),
+    onEval: (e) => post({ type: 'eval', e }),
+    log: (m) => post({ type: 'log', m }),
+  }).then(
+    (result) => post({ type: 'done', result }),
+    (e: unknown) => post({
+      type: 'error',
+      error: e instanceof ClozeError
+        ? { code: e.code, userMessage: e.userMessage, detail: e.detail }
+        : { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined },
+    }),
+  );
+}
+
+const port = parentPort;
+if (port) {
+  port.on('message', (m: ToWorker) => {
+    if (m.type === 'stop') abort.abort();
+  });
+  run(workerData as WorkerTrainOptions, (m) => port.postMessage(m));
+} else if (process.send) {
+  // Nothing to report to once the service is gone: a run that loses its parent stops as if cancelled, which writes
+  // its checkpoint, and the process then ends (the IPC channel no longer holds it open).
+  const post = (m: FromWorker) => {
+    if (process.connected) process.send?.(m);
+  };
+  process.on('message', (m: ToWorker) => {
+    if (m.type === 'start') run(m.data, post);
+    else if (m.type === 'stop') abort.abort();
+  });
+  process.on('disconnect', () => abort.abort());
+} else {
+  throw new Error('trainWorker.js runs only as a child process or worker thread (see trainInWorker)');
+}
