@@ -36,6 +36,7 @@ import { surprisal } from '../core/surprisal';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';
 import { HubDownloads } from './download';
+import { afterNextDispatch } from './dispatchTurn';
 
 const connection = createConnection(ProposedFeatures.all);
 const documents = new TextDocuments(TextDocument);
@@ -92,8 +93,8 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   const stale = () => token.isCancellationRequested || latest.get(key) !== mine || documents.get(uri)?.version !== version;
   const text = doc.getText();
   const offset = doc.offsetAt(position);
-  // Let the messages already queued (newer requests, cancellations, edits) be read before this one may reach the model.
-  await new Promise((resolve) => setImmediate(resolve));
+  // Let the messages already queued (newer requests, cancellations, edits) be dispatched before this one may reach the model.
+  await afterNextDispatch();
   const engine = await host.ready();
   if (!engine || stale()) return null;
   if (!engine.maskAt(text, offset)) return null;
@@ -197,7 +198,7 @@ connection.onRequest(SurprisalRequest, async (p, token) => {
   latest.set(key, mine);
   const version = doc.version;
   const stale = () => token.isCancellationRequested || latest.get(key) !== mine || documents.get(p.uri)?.version !== version;
-  await new Promise((resolve) => setImmediate(resolve));
+  await afterNextDispatch();
   const engine = await host.ready();
   if (!engine || stale() || !verdictFor(doc).ok) return null;
   const text = doc.getText();
