@@ -70,7 +70,6 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
   const skipped: SkippedFile[] = [];
   const redacted: { path: string; count: number }[] = [];
   const seen = new Map<string, string>(); // sha256 -> first path
-  const useGitignore = opts.gitignore ?? true;
   const maxFileBytes = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   const maxCorpusBytes = opts.maxCorpusBytes ?? Infinity;
   const only = opts.only && new Set(opts.only.map((p) => path.resolve(p)));
@@ -142,6 +141,21 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
     files.push({ path: abs, rel, text: clean.text, bytes: bytes.length, sha256 });
   };
 
+  await walkInputs(inputs, opts, take, (s) => skipped.push(s));
+  return { files, skipped, ...(redacted.length > 0 ? { redacted } : {}) };
+}
+
+/** What decides which files the walk visits (collectCorpus's other options decide which of them it reads). */
+export type WalkOptions = Pick<CorpusOptions, 'exclude' | 'gitignore'>;
+
+/**
+ * Visits, in collectCorpus's fixed order, every file the inputs name or hold that git would see (symbolic links,
+ * always-skipped and secret folders, .gitignore and `exclude` matches left out), without opening any of them: the
+ * prepared-data cache (dataCache.ts) keys on the same walk that collectCorpus reads. What the walk itself leaves
+ * out goes to `skip`.
+ */
+export async function walkInputs(inputs: readonly string[], opts: WalkOptions, visit: (abs: string, rel: string) => Promise<void>, skip: (s: SkippedFile) => void): Promise<void> {
+  const useGitignore = opts.gitignore ?? true;
   const walk = async (dir: string, root: string, rules: readonly Rules[]): Promise<void> => {
     let here = rules;
     if (useGitignore) {
@@ -152,29 +166,29 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
     try {
       entries = await fs.readdir(dir, { withFileTypes: true });
     } catch (e) {
-      skipped.push({ path: dir, reason: `unreadable folder: ${(e as Error).message}` });
+      skip({ path: dir, reason: `unreadable folder: ${(e as Error).message}` });
       return;
     }
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const ent of entries) {
       const abs = path.join(dir, ent.name);
       if (ent.isSymbolicLink()) {
-        skipped.push({ path: abs, reason: 'symbolic link (not followed)' });
+        skip({ path: abs, reason: 'symbolic link (not followed)' });
         continue;
       }
       const isDir = ent.isDirectory();
       if (isDir && ALWAYS_SKIPPED_DIRS.has(ent.name)) continue;
       if (!isDir && !ent.isFile()) continue;
       if (isDir && isSecretPath(`${toPosix(path.relative(root, abs))}/`)) {
-        skipped.push({ path: abs, reason: `secrets: ${ent.name}/ is a folder that holds credentials` });
+        skip({ path: abs, reason: `secrets: ${ent.name}/ is a folder that holds credentials` });
         continue;
       }
       if (isIgnored(here, abs, isDir)) {
-        skipped.push({ path: abs, reason: 'ignored by .gitignore or --exclude' });
+        skip({ path: abs, reason: 'ignored by .gitignore or --exclude' });
         continue;
       }
       if (isDir) await walk(abs, root, here);
-      else await take(abs, toPosix(path.relative(root, abs)));
+      else await visit(abs, toPosix(path.relative(root, abs)));
     }
   };
 
@@ -184,11 +198,11 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
     try {
       st = await fs.stat(abs);
     } catch {
-      skipped.push({ path: abs, reason: 'does not exist' });
+      skip({ path: abs, reason: 'does not exist' });
       continue;
     }
     if (st.isFile()) {
-      await take(abs, path.basename(abs));
+      await visit(abs, path.basename(abs));
     } else if (st.isDirectory()) {
       let rules: Rules[] = useGitignore ? await ancestorRules(abs) : [];
       // A folder named explicitly although a parent .gitignore excludes it (a build or data folder) is the user's
@@ -197,10 +211,9 @@ export async function collectCorpus(inputs: readonly string[], opts: CorpusOptio
       if (opts.exclude && opts.exclude.length > 0) rules.push({ base: abs, ig: ignore().add([...opts.exclude]) });
       await walk(abs, abs, rules);
     } else {
-      skipped.push({ path: abs, reason: 'not a file or folder' });
+      skip({ path: abs, reason: 'not a file or folder' });
     }
   }
-  return { files, skipped, ...(redacted.length > 0 ? { redacted } : {}) };
 }
 
 /** Reads at most `limit` bytes of a file (it may have grown since it was measured). */

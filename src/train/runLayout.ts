@@ -12,3 +12,5 @@ export const SUMMARY_FILE = 'summary.json';
 export const TOKENIZER_DIR = 'tokenizer';
 /** How the run began (`{"mode": "continue" | "fresh"}`), and whether the user discarded it (runs.ts). */
 export const RUN_FILE = 'cloze-run.json';
+/** The corpus as packed rows (dataCache.ts): lets a resume skip re-reading and re-tokenizing; rebuilt when stale or damaged. */
+export const DATA_CACHE_FILE = 'prepared-data.bin';

@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonObjectIfValid } from '../core/jsonFile';
+import { removeDataCache } from './dataCache';
 import { CHECKPOINT_FILE, MODEL_DIR, RUN_FILE, SUMMARY_FILE } from './runLayout';
 
 export type RunMode = 'continue' | 'fresh';
@@ -20,10 +21,11 @@ export async function markRun(dir: string, mode: RunMode): Promise<void> {
   await fs.writeFile(path.join(dir, RUN_FILE), JSON.stringify({ mode }));
 }
 
-/** Keeps the run's files but never offers it for resuming again. */
+/** Keeps the run's files but never offers it for resuming again; its prepared data (only a resume reads it) goes. */
 export async function discardRun(dir: string): Promise<void> {
   const meta = (await readJsonObjectIfValid(path.join(dir, RUN_FILE))) ?? { mode: 'continue' };
   await fs.writeFile(path.join(dir, RUN_FILE), JSON.stringify({ ...meta, discarded: true }));
+  await removeDataCache(dir);
 }
 
 /**

@@ -1,10 +1,11 @@
 // Section 2 of a run: the corpus collected, split, packed into rows and fingerprinted; the fixed held-out batches.
-import { createHash } from 'node:crypto';
-import { ClozeError } from '../core/errors';
+import { ClozeError, errorText } from '../core/errors';
 import type { FramingTokenizer } from '../core/tokenizer';
 import type { Batch } from './batch';
 import type { MaskingCollator } from './collator';
 import { collectCorpus, type Corpus } from './corpus';
+import { dataHashOf, loadDataCache, saveDataCache, type CachedData } from './dataCache';
+import { dataKey, type DataKey } from './dataKey';
 import { EVAL_SEED } from './metrics';
 import { packDocuments, type PackedSequences } from './packer';
 import { Rng } from './rng';
@@ -25,8 +26,32 @@ export async function gatherCorpus(inputs: readonly string[], exclude?: readonly
   return collectCorpus(inputs, { exclude, only, maxCorpusBytes });
 }
 
-/** Collects, splits and packs the corpus of a plan, and fingerprints the training rows. */
-export async function prepareData(plan: TrainPlan, tok: FramingTokenizer, log: (m: string) => void): Promise<Data> {
+/**
+ * Collects, splits and packs the corpus of a plan, and fingerprints the training rows. With `runDir`, the result is
+ * cached there (dataCache.ts) under a key of the settings, the tokenizer and every file's size and time (dataKey.ts):
+ * a resume or restart whose key matches loads the rows instead, with the same dataHash.
+ */
+export async function prepareData(plan: TrainPlan, tok: FramingTokenizer, log: (m: string) => void, runDir?: string): Promise<Data> {
+  if (runDir === undefined) return (await buildData(plan, tok, log)).data;
+  let key: DataKey | undefined;
+  try {
+    key = await dataKey(plan, tok);
+  } catch (e) {
+    log(`warning: cannot check the prepared data (${errorText(e)}); reading the corpus`);
+  }
+  const hit = key && (await loadDataCache(runDir, key.key, log));
+  if (key && hit) {
+    log(`${summary(hit.data, hit.skipped)} — prepared data of ${key.files.toLocaleString('en-US')} unchanged files, none read again`);
+    return hit.data;
+  }
+  const built = await buildData(plan, tok, log);
+  if (key?.racy) log('not caching the prepared data: some files changed in the last seconds and may still be changing');
+  else if (key) await saveDataCache(runDir, key.key, built, log);
+  return built.data;
+}
+
+/** The corpus read, split, tokenized and packed (the corpus's texts are dropped on return, before any caching). */
+async function buildData(plan: TrainPlan, tok: FramingTokenizer, log: (m: string) => void): Promise<CachedData> {
   const corpus = await gatherCorpus(plan.inputs, plan.exclude, plan.only, plan.maxCorpusBytes);
   if (corpus.files.length === 0) {
     const why = corpus.skipped.slice(0, 5).map((s) => `${s.path}: ${s.reason}`).join('; ');
@@ -37,11 +62,14 @@ export async function prepareData(plan: TrainPlan, tok: FramingTokenizer, log: (
   const train = await packDocuments(tok, split.train.map((f) => f.text), plan.seq);
   const heldOut = await packDocuments(tok, split.heldOut.map((f) => f.text), plan.seq);
   if (train.count === 0 || heldOut.count === 0) throw new ClozeError('training', 'The training or held-out files tokenize to nothing; add more text.');
-  const h = createHash('sha256').update(`${plan.seq}\n`);
-  h.update(Buffer.from(train.ids.buffer, train.ids.byteOffset, train.ids.byteLength));
-  h.update(Buffer.from(train.lengths.buffer, train.lengths.byteOffset, train.lengths.byteLength));
-  log(`${split.train.length} training files (${train.tokens.toLocaleString('en-US')} tokens, ${train.count} rows of ${plan.seq}), ${split.heldOut.length} held out (${heldOut.tokens.toLocaleString('en-US')} tokens); ${corpus.skipped.length} skipped`);
-  return { train, heldOut, trainFiles: split.train.length, heldOutFiles: split.heldOut.length, dataHash: h.digest('hex') };
+  const data: Data = { train, heldOut, trainFiles: split.train.length, heldOutFiles: split.heldOut.length, dataHash: dataHashOf(train) };
+  log(summary(data, corpus.skipped.length));
+  return { data, skipped: corpus.skipped.length };
+}
+
+function summary(d: Data, skipped: number): string {
+  const { train, heldOut } = d;
+  return `${d.trainFiles} training files (${train.tokens.toLocaleString('en-US')} tokens, ${train.count} rows of ${train.seq}), ${d.heldOutFiles} held out (${heldOut.tokens.toLocaleString('en-US')} tokens); ${skipped} skipped`;
 }
 
 /**

@@ -3,6 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { saveCheckpoint } from './checkpoint';
 import { BatchStream, MaskingCollator } from './collator';
+import { removeDataCache } from './dataCache';
 import { writeFailure } from './diskErrors';
 import { cleanStaleExports } from './exportPointer';
 import { finishRun } from './finish';
@@ -36,7 +37,7 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
   const { cfg, params, opt, tok, cursor } = run;
 
   // 2. Data: the same files, split and rows on every run of this plan.
-  const data = await prepareData(run.plan, tok, log);
+  const data = await prepareData(run.plan, tok, log, outDir);
   let exactResume = true;
   if (cursor && cursor.dataHash !== data.dataHash) {
     exactResume = false;
@@ -91,7 +92,10 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
     const stopped = await runLoop({ opts, run, data, stream, trainStep, deadline, evalMs, evaluate, logLine, checkpoint, log, surprisal });
 
     // 5. The finished run.
-    return await finishRun({ opts, outDir, ckFile, run, data, stopped, exactResume, evaluate, logLine, checkpoint });
+    const result = await finishRun({ opts, outDir, ckFile, run, data, stopped, exactResume, evaluate, logLine, checkpoint });
+    // A finished run is never resumed: its prepared data (as large as the corpus's tokens) would only take up disk.
+    if (result.stopped === 'done') await removeDataCache(outDir);
+    return result;
   } finally {
     await trainStep.release();
     await evalStep.release();
