@@ -102,7 +102,7 @@ export async function loadDataCache(runDir: string, key: string, log: (m: string
     log(`the prepared data in ${file} is damaged (${errorText(e)}); reading the corpus again`);
     return undefined;
   } finally {
-    await fh.close();
+    await fh.close().catch(() => undefined);
   }
 }
 

@@ -4,6 +4,7 @@ import path from 'node:path';
 import { readJsonObjectIfValid } from '../core/jsonFile';
 import { removeDataCache } from './dataCache';
 import { CHECKPOINT_FILE, MODEL_DIR, RUN_FILE, SUMMARY_FILE } from './runLayout';
+import type { TrainResult } from './trainOptions';
 
 export type RunMode = 'continue' | 'fresh';
 
@@ -26,6 +27,15 @@ export async function discardRun(dir: string): Promise<void> {
   const meta = (await readJsonObjectIfValid(path.join(dir, RUN_FILE))) ?? { mode: 'continue' };
   await fs.writeFile(path.join(dir, RUN_FILE), JSON.stringify({ ...meta, discarded: true }));
   await removeDataCache(dir);
+}
+
+/**
+ * Removes the prepared data of a run that has stopped for good: one that is done, or an editor run (it has a run file)
+ * out of time, which findUnfinishedRun never offers. A `cloze train --minutes` run out of time keeps it for `--resume`.
+ */
+export async function releaseFinishedRunData(dir: string, stopped: TrainResult['stopped']): Promise<void> {
+  const editorRun = await fs.stat(path.join(dir, RUN_FILE)).then(() => true, () => false);
+  if (stopped === 'done' || (stopped === 'time' && editorRun)) await removeDataCache(dir);
 }
 
 /**

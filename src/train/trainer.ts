@@ -3,7 +3,6 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { saveCheckpoint } from './checkpoint';
 import { BatchStream, MaskingCollator } from './collator';
-import { removeDataCache } from './dataCache';
 import { writeFailure } from './diskErrors';
 import { cleanStaleExports } from './exportPointer';
 import { finishRun } from './finish';
@@ -11,6 +10,7 @@ import { runLoop } from './loop';
 import { MaskedLmMetrics, type EvalResult } from './metrics';
 import { openRun } from './plan';
 import { CHECKPOINT_FILE, LOG_FILE, MODEL_DIR } from './runLayout';
+import { releaseFinishedRunData } from './runs';
 import { EvalStep, TrainStep } from './step';
 import { SurprisalTable } from './surprisalTable';
 import { heldOutBatches, prepareData } from './trainData';
@@ -93,8 +93,8 @@ export async function train(opts: TrainOptions): Promise<TrainResult> {
 
     // 5. The finished run.
     const result = await finishRun({ opts, outDir, ckFile, run, data, stopped, exactResume, evaluate, logLine, checkpoint });
-    // A finished run is never resumed: its prepared data (as large as the corpus's tokens) would only take up disk.
-    if (result.stopped === 'done') await removeDataCache(outDir);
+    // A run that will not resume has no use for its prepared data (as large as the corpus's tokens).
+    await releaseFinishedRunData(outDir, result.stopped);
     return result;
   } finally {
     await trainStep.release();

@@ -1,6 +1,6 @@
 // The prepared-data cache of a run folder: a hit gives the very rows, dataHash and losses; stale or damaged caches are rebuilt.
 import assert from 'node:assert/strict';
-import { appendFileSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { loadFramingTokenizer, type FramingTokenizer } from '../../src/core/tokenizer';
@@ -8,7 +8,7 @@ import { loadCheckpoint } from '../../src/train/checkpoint';
 import { saveDataCache } from '../../src/train/dataCache';
 import { dataKey } from '../../src/train/dataKey';
 import { CHECKPOINT_FILE, DATA_CACHE_FILE, LOG_FILE, SUMMARY_FILE } from '../../src/train/runLayout';
-import { discardRun, markRun } from '../../src/train/runs';
+import { discardRun, markRun, releaseFinishedRunData } from '../../src/train/runs';
 import { prepareData, type Data } from '../../src/train/trainData';
 import { train, type TrainOptions, type TrainPlan } from '../../src/train/trainer';
 import { fixture, repoRoot } from '../paths';
@@ -197,6 +197,21 @@ describe('prepared-data cache', function () {
     writeFileSync(path.join(run, `${DATA_CACHE_FILE}.tmp-1-2`), 'half');
     await discardRun(run);
     assert.deepEqual(readdirSync(run).sort(), [CHECKPOINT_FILE, 'cloze-run.json'].sort());
+  });
+
+  it('a run stopped for good lets its cache go: done, or an editor run out of time; a cancelled or CLI --minutes run keeps it', async () => {
+    const cases: [string, 'done' | 'time' | 'cancelled', boolean, boolean][] = [
+      ['done', 'done', false, false], ['editor, out of time', 'time', true, false], ['cli, out of time', 'time', false, true],
+      ['editor, cancelled', 'cancelled', true, true], ['cli, cancelled', 'cancelled', false, true],
+    ];
+    for (const [name, stopped, editor, kept] of cases) {
+      const dir = path.join(tmp, `release-${name.replace(/\W+/g, '-')}`);
+      if (editor) await markRun(dir, 'continue');
+      else mkdirSync(dir, { recursive: true });
+      writeFileSync(path.join(dir, DATA_CACHE_FILE), 'rows');
+      await releaseFinishedRunData(dir, stopped);
+      assert.equal(existsSync(path.join(dir, DATA_CACHE_FILE)), kept, name);
+    }
   });
 
   describe('in training runs', () => {
