@@ -9,7 +9,10 @@ import type { FromWorker, ToWorker, WorkerTrainOptions } from './worker';
 const abort = new AbortController();
 let started = false;
 
-function run(data: WorkerTrainOptions, post: (m: FromWorker) => void): void {
+/** `post` with `end` set: the run's last message, after which the far side has nothing left to do. */
+type Post = (m: FromWorker, end?: boolean) => void;
+
+function run(data: WorkerTrainOptions, post: Post): void {
   if (started) return;
   started = true;
   const { spinning, ...opts } = data;
@@ -21,13 +24,13 @@ function run(data: WorkerTrainOptions, post: (m: FromWorker) => void): void {
     onEval: (e) => post({ type: 'eval', e }),
     log: (m) => post({ type: 'log', m }),
   }).then(
-    (result) => post({ type: 'done', result }),
+    (result) => post({ type: 'done', result }, true),
     (e: unknown) => post({
       type: 'error',
       error: e instanceof ClozeError
         ? { code: e.code, userMessage: e.userMessage, detail: e.detail }
         : { message: e instanceof Error ? e.message : String(e), stack: e instanceof Error ? e.stack : undefined },
-    }),
+    }, true),
   );
 }
 
@@ -39,9 +42,14 @@ if (port) {
   run(workerData as WorkerTrainOptions, (m) => port.postMessage(m));
 } else if (process.send) {
   // Nothing to report to once the service is gone: a run that loses its parent stops as if cancelled, which writes
-  // its checkpoint, and the process then ends (the IPC channel no longer holds it open).
-  const post = (m: FromWorker) => {
-    if (process.connected) process.send?.(m);
+  // its checkpoint. After the last message the process ends at once: whatever the trainer leaves pending would
+  // otherwise hold it open (a stopped run's process was seen to linger for half a minute).
+  const post: Post = (m, end) => {
+    if (!process.connected) {
+      if (end) process.exit(0);
+      return;
+    }
+    process.send?.(m, undefined, {}, () => end && process.exit(0));
   };
   process.on('message', (m: ToWorker) => {
     if (m.type === 'start') run(m.data, post);

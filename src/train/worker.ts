@@ -83,10 +83,11 @@ export function trainInWorker(opts: TrainOptions, runner: RunnerOptions = {}): P
       worker.on('error', (e) => crashed(`The training thread failed: ${e.message}`, e.stack));
       worker.on('exit', (code) => crashed(`The training thread ended unexpectedly (exit code ${code})`));
     } else {
-      // Structured clone, as between threads; the debugger flags of a service started under --inspect would clash.
+      // Structured clone, as between threads. None of this process's Node flags: a service under --inspect would
+      // clash over the port, and a caller started with -e or -p would have its child run that code instead.
       const child = fork(script, [], {
         serialization: 'advanced',
-        execArgv: process.execArgv.filter((a) => !a.startsWith('--inspect')),
+        execArgv: [],
         stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       });
       // Before the child has loaded ONNX Runtime: on Linux a priority is per thread, and the intra-op threads it
@@ -111,6 +112,11 @@ export function trainInWorker(opts: TrainOptions, runner: RunnerOptions = {}): P
         },
         close: () => {
           if (child.connected) child.disconnect();
+          // It exits by itself after its last message; one that does not is not left running.
+          if (child.exitCode === null && child.signalCode === null) {
+            const t = setTimeout(() => child.kill(), 10_000).unref();
+            child.once('exit', () => clearTimeout(t));
+          }
         },
       };
       child.on('message', (m: FromWorker) => onMessage(m));
