@@ -51,7 +51,8 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
   fi
   if [ -f "$out/checkpoint.bin" ]; then
     log "$(basename "$out"): resuming"
-    "${NICE[@]}" node dist/cli.js train --resume --out "$out" --json >> "$out.result.json" 2>> "$out.log"
+    # Plans made before the cadence was saved with the run resume without it: say it again.
+    "${NICE[@]}" node dist/cli.js train --resume --out "$out" "${CADENCE[@]}" --json >> "$out.result.json" 2>> "$out.log"
   else
     log "$(basename "$out"): starting"
     rm -rf "$out"
@@ -60,9 +61,11 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
   grep -q '"stopped": "done"' "$out/summary.json" || { log "$(basename "$out") stopped before its last step; run this script again to continue"; exit 1; }
 }
 
+CADENCE=(--eval-every 5000 --checkpoint-every 500)
 phase v2-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
   --seq 128 --max-positions 256 --batch 16 --steps $STEPS_A --lr $LR_A --warmup 1000 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+CADENCE=(--eval-every 1000 --checkpoint-every 200)
 phase v2-b $W/docs/train --from $W/v2-a/model \
   --seq 256 --batch 32 --steps $STEPS_B --lr $LR_B --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200

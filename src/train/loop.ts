@@ -80,12 +80,14 @@ export async function runLoop(ctx: LoopContext): Promise<TrainResult['stopped']>
     opts.onProgress?.(progress);
     await ctx.logLine({ type: 'progress', ...progress, time: new Date().toISOString() });
 
-    if (opts.evalEverySteps && Math.floor(opt.step / opts.evalEverySteps) > Math.floor((opt.step - k) / opts.evalEverySteps) && opt.step < total) {
+    const evalEvery = opts.evalEverySteps ?? run.plan.evalEverySteps;
+    if (evalEvery && Math.floor(opt.step / evalEvery) > Math.floor((opt.step - k) / evalEvery) && opt.step < total) {
       const e = await ctx.evaluate();
       opts.onEval?.({ ...e, step: opt.step, phase: 'during' });
       await ctx.logLine({ type: 'eval', phase: 'during', step: opt.step, ...e });
     }
-    const dueBySteps = opts.checkpointEverySteps !== undefined && opt.step - lastCkptStep >= opts.checkpointEverySteps;
+    const ckptEvery = opts.checkpointEverySteps ?? run.plan.checkpointEverySteps;
+    const dueBySteps = ckptEvery !== undefined && opt.step - lastCkptStep >= ckptEvery;
     const dueByTime = Date.now() - lastCkpt >= 1000 * (opts.checkpointEverySec ?? 60);
     if (run.totalKnown && (dueBySteps || dueByTime) && opt.step < total) {
       await ctx.checkpoint();

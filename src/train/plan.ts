@@ -146,6 +146,8 @@ async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cf
     threads: opts.threads ?? availableParallelism(),
     ...(opts.maxCorpusBytes !== undefined ? { maxCorpusBytes: opts.maxCorpusBytes } : {}),
     heldOutBy: 'size',
+    evalEverySteps: opts.evalEverySteps,
+    checkpointEverySteps: opts.checkpointEverySteps,
   };
   if (total > 0) plan = withWarmup(plan, total, opts.warmup);
   return { cfg, params, plan };

@@ -146,4 +146,10 @@ export interface TrainPlan {
   readonly maxCorpusBytes?: number;
   /** How the held-out files are chosen (see splitFiles); absent in plans made before the token cap: 'hash'. */
   readonly heldOutBy?: 'size';
+  /**
+   * The run's cadence, kept so that a plain --resume evaluates and checkpoints as the run was started to (they do not
+   * change the trajectory; a resume may override them). Absent in plans made before: none / by time only.
+   */
+  readonly evalEverySteps?: number;
+  readonly checkpointEverySteps?: number;
 }

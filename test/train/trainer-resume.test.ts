@@ -50,9 +50,12 @@ describe('exact resume', function () {
 
   it('cancels through an AbortSignal with a checkpoint and no export, and the resumed run matches an uninterrupted one', async () => {
     const common = (outDir: string): TrainOptions => ({
-      inputs: [path.join(sourceDir, 'semver')], from: fixture('roberta-tiny-bpe'), outDir, steps: 24, stepsPerCall: 4, batch: 4, seq: 64, threads: 1, seed: 9,
+      inputs: [path.join(sourceDir, 'semver')], from: fixture('roberta-tiny-bpe'), outDir, steps: 24, stepsPerCall: 4, batch: 4, seq: 64, threads: 1, seed: 9, evalEverySteps: 8,
     });
-    const whole = await train(common(path.join(tmp, 'whole')));
+    const evalsOf = (list: { step: number; loss: number }[]) => (e: { step: number; loss: number; phase: string }) => e.phase === 'during' && list.push({ step: e.step, loss: e.loss });
+    const wholeEvals: { step: number; loss: number }[] = [];
+    const whole = await train({ ...common(path.join(tmp, 'whole')), onEval: evalsOf(wholeEvals) });
+    assert.deepEqual(wholeEvals.map((e) => e.step), [8, 16]);
     const controller = new AbortController();
     const cut = path.join(tmp, 'cancelled');
     const first = await train({ ...common(cut), signal: controller.signal, onProgress: (p) => p.step >= 8 && controller.abort() });
@@ -61,7 +64,10 @@ describe('exact resume', function () {
     assert.equal(first.modelDir, undefined);
     assert.ok(!existsSync(path.join(cut, MODEL_DIR)));
     assert.equal((await loadCheckpoint(path.join(cut, CHECKPOINT_FILE))).step, 8);
-    const rest = await train({ inputs: [], outDir: cut, resume: true });
+    // A plain resume keeps the cadence the run was started with (evaluations at 16, as in the uninterrupted run).
+    const restEvals: { step: number; loss: number }[] = [];
+    const rest = await train({ inputs: [], outDir: cut, resume: true, onEval: evalsOf(restEvals) });
+    assert.deepEqual(restEvals, wholeEvals.filter((e) => e.step > 8));
     assert.equal(rest.stopped, 'done');
     assert.equal(rest.step, 24);
     assert.deepEqual(rest.after, whole.after);
