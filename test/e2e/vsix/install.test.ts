@@ -125,7 +125,8 @@ describe('The packaged .vsix, installed into code-server', () => {
     const vsixManifest = fs.readFileSync(path.join(installed, '.vsixmanifest'), 'utf8');
     assert.match(vsixManifest, new RegExp(`TargetPlatform="${target}"`), 'the installed package is not the target-specific one');
     const files = listFiles(installed);
-    for (const f of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/cli.js', 'models/default/tokenizer.json',
+    // dist/trainWorker.js: the service forks it for Train on Workspace (src/train/worker.ts).
+    for (const f of ['package.json', 'dist/extension.js', 'dist/server.js', 'dist/trainWorker.js', 'dist/cli.js', 'models/default/tokenizer.json',
       'media/icon.png', `dist/node_modules/onnxruntime-node/bin/napi-v6/${process.platform}/${process.arch}/onnxruntime_binding.node`]) {
       assert.ok(files.includes(f), `installed extension lacks ${f}`);
     }
