@@ -107,8 +107,8 @@ export class TrainingHost {
         // Several steps per session call (inside an ONNX Loop) are faster; the service's own thread is not blocked by them.
         stepsPerCall: 8,
         // One core stays free for fills while training runs (docs/benchmarks.md, *Thread spinning*: on 2 cores a
-        // 1-thread run left fills near their idle latency and even trained faster than a 2-thread one). A resume
-        // keeps the thread count of its plan.
+        // 1-thread run left fills near their idle latency and even trained faster than a 2-thread one; at low priority
+        // too, *Fills during Train on Workspace*). A resume keeps the thread count of its plan.
         ...(p.resume ? {} : { threads: threads ?? Math.max(1, availableParallelism() - 1), masking: p.masking === 'surprisal' ? 'surprisal' : 'uniform' }),
         ...(p.steps !== undefined && !p.resume ? { steps: p.steps } : {}),
         signal: abort.signal,
