@@ -4,11 +4,11 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine';
 import { parseSafetensors } from '../../src/core/safetensors';
 import { exportModel } from '../../src/train/export';
 import { importModel } from '../../src/train/import';
 import { FIXTURES, fixturesDir, referenceCases } from './helpers';
+import { openModel } from '../../src/train/modelSource';
 
 describe('export: model.safetensors for PyTorch', function () {
   this.timeout(120_000);
@@ -52,7 +52,7 @@ describe('export: model.safetensors for PyTorch', function () {
       const only = path.join(out, `${fixture}-st-only`);
       mkdirSync(only, { recursive: true });
       for (const f of ['config.json', 'tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'model.safetensors']) copyFileSync(path.join(exported, f), path.join(only, f));
-      const engine = await Engine.load(only, { devices: ['cpu'] });
+      const engine = await openModel(only, { devices: ['cpu'] });
       try {
         assert.match(engine.info.onnxFile, /\.cloze-onnx/);
         let worst = 0;
