@@ -2,6 +2,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { readJsonObjectIfValid } from '../core/jsonFile';
+import { pathExists } from '../core/paths';
 import { removeDataCache } from './dataCache';
 import { CHECKPOINT_FILE, MODEL_DIR, RUN_FILE, SUMMARY_FILE } from './runLayout';
 import type { TrainResult } from './trainOptions';
@@ -34,7 +35,7 @@ export async function discardRun(dir: string): Promise<void> {
  * out of time, which findUnfinishedRun never offers. A `cloze train --minutes` run out of time keeps it for `--resume`.
  */
 export async function releaseFinishedRunData(dir: string, stopped: TrainResult['stopped']): Promise<void> {
-  const editorRun = await fs.stat(path.join(dir, RUN_FILE)).then(() => true, () => false);
+  const editorRun = await pathExists(path.join(dir, RUN_FILE));
   if (stopped === 'done' || (stopped === 'time' && editorRun)) await removeDataCache(dir);
 }
 
@@ -56,7 +57,7 @@ export async function findUnfinishedRun(runsDir: string): Promise<UnfinishedRun 
     if (!meta || meta.discarded) continue;
     const mode: RunMode = meta.mode === 'fresh' ? 'fresh' : 'continue';
     const summary = await readJsonObjectIfValid(path.join(dir, SUMMARY_FILE));
-    const hasCheckpoint = await fs.stat(path.join(dir, CHECKPOINT_FILE)).then(() => true, () => false);
+    const hasCheckpoint = await pathExists(path.join(dir, CHECKPOINT_FILE));
     if (hasCheckpoint && (!summary || summary.stopped === 'cancelled')) {
       return { dir, mode, ...(typeof summary?.step === 'number' ? { step: summary.step } : {}) };
     }
@@ -71,8 +72,8 @@ export async function findUnfinishedRun(runsDir: string): Promise<UnfinishedRun 
  */
 export async function modelOfRunFolder(dir: string): Promise<string> {
   const exported = path.join(dir, MODEL_DIR);
-  const isRun = await fs.stat(path.join(dir, CHECKPOINT_FILE)).then(() => true, () => false);
-  const hasConfig = await fs.stat(path.join(dir, 'config.json')).then(() => true, () => false);
+  const isRun = await pathExists(path.join(dir, CHECKPOINT_FILE));
+  const hasConfig = await pathExists(path.join(dir, 'config.json'));
   if (isRun && !hasConfig && (await fs.stat(exported).then((s) => s.isDirectory(), () => false))) return exported;
   return dir;
 }
