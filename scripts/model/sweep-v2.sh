@@ -17,6 +17,8 @@ TOKENS=${3:-6000000}
 IFS=x read -r L H A F <<<"$SIZE"
 W=.model-work
 LR=${LR:-1.5e-3}
+EXTRA=(${EXTRA:-})    # more `cloze train` options for a new run (e.g. "--beta2 0.98 --mask-prob 0.3")
+POS=${POS:-normal}   # --position-init of the new model (normal: BERT's random table; sinusoid)
 DIR=$W/${DIR:-sweep3}
 OUT=$DIR/V$V-$SIZE
 SEQ=128
@@ -32,7 +34,7 @@ else
   rm -rf "$OUT"
   "${T[@]}" $W/docs/sweep --tokenizer $W/tokenizer-$V --layers "$L" --hidden "$H" --heads "$A" --intermediate "$F" \
     --seq $SEQ --max-positions 256 --batch $BATCH --steps $STEPS --lr $LR --warmup 200 --decay linear \
-    --threads 1 --held-out 0.01 --eval-every 1000000 --checkpoint-every 400 --out "$OUT" > "$OUT.log" 2>&1
+    --position-init "$POS" "${EXTRA[@]}" --threads 1 --held-out 0.01 --eval-every 1000000 --checkpoint-every 400 --out "$OUT" > "$OUT.log" 2>&1
 fi
 # Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on each slice — on a fixed
 # sample of each slice (its first documents, in file-name order, up to 1.5 MB), so an evaluation does not tokenize
@@ -57,4 +59,4 @@ for kind in code prose english; do
 done
 cfg=$( (ls "$OUT"/model/config.json "$OUT"/model/v*/config.json 2>/dev/null || true) | tail -1)   # the run's model folder is versioned
 params=$(node -e "const c=require('./$cfg');const h=c.hidden_size,l=c.num_hidden_layers,f=c.intermediate_size,v=c.vocab_size,p=c.max_position_embeddings;console.log(v*h+p*h+h+2*h+l*(4*h*h+4*h+2*h*f+f+h+4*h)+h*h+h+2*h+v)")
-echo "$res,\"lr\":$LR,\"params\":$params}" | tee -a $DIR/results.jsonl
+echo "$res,\"lr\":$LR,\"positions\":\"$POS\",\"extra\":\"${EXTRA[*]}\",\"params\":$params}" | tee -a $DIR/results.jsonl

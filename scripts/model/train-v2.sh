@@ -3,6 +3,7 @@
 # (end of session, kill, reboot): each phase continues from its checkpoint, bit-exact with the same thread count.
 #
 #   scripts/model/train-v2.sh            # from the repository root; nice 19, one thread; logs in .model-work/v2-*.log
+#   NAME=v2s POS=sinusoid scripts/model/train-v2.sh    # the same recipe with sinusoid-initialised positions
 #
 # What it does, in order (each step is skipped when its output is already there):
 #   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
@@ -28,6 +29,10 @@ STEPS_B=${STEPS_B:-3660}    # 30 M tokens at 32 x 256
 LR_A=${LR_A:-1.5e-3}
 LR_B=${LR_B:-7e-4}
 THREADS=${THREADS:-1}
+# How phase A's new model starts its position table (normal: BERT's random rows; sinusoid: see --position-init), and
+# the prefix of the run folders, so a second recipe can run beside the first: NAME=v2s POS=sinusoid ….
+POS=${POS:-normal}
+NAME=${NAME:-v2}
 NICE=(nice -n 19)
 
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }
@@ -55,19 +60,20 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
     "${NICE[@]}" node dist/cli.js train --resume --out "$out" "${CADENCE[@]}" --json >> "$out.result.json" 2>> "$out.log"
   else
     log "$(basename "$out"): starting"
-    rm -rf "$out"
+    # A prepared-data.bin left there (or linked from a run on the same files) is kept: the trainer checks its key.
+    [ -d "$out" ] && find "$out" -mindepth 1 -maxdepth 1 ! -name prepared-data.bin -exec rm -rf {} +
     "${NICE[@]}" node dist/cli.js train "$@" --out "$out" --json >> "$out.result.json" 2>> "$out.log"
   fi
   grep -q '"stopped": "done"' "$out/summary.json" || { log "$(basename "$out") stopped before its last step; run this script again to continue"; exit 1; }
 }
 
 CADENCE=(--eval-every 5000 --checkpoint-every 500)
-phase v2-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
+phase $NAME-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
   --seq 128 --max-positions 256 --batch 16 --steps $STEPS_A --lr $LR_A --warmup 1000 --decay linear \
-  --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+  --position-init "$POS" --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
-phase v2-b $W/docs/train --from $W/v2-a/model \
+phase $NAME-b $W/docs/train --from $W/$NAME-a/model \
   --seq 256 --batch 32 --steps $STEPS_B --lr $LR_B --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
 log "training done; the gate:"
-node scripts/model/finalize.mjs $W/v2-b --provisional --version 2
+node scripts/model/finalize.mjs $W/$NAME-b --provisional --version 2

@@ -25,6 +25,7 @@ and an exact --resume; the model is exported in Hugging Face layout to --out's $
     minutes: { type: 'string', arg: 'N', help: 'time budget; alone, the step count is fitted to it after measuring speed' },
     'max-epochs': { type: 'string', arg: 'N', help: 'with --minutes alone: never plan more than N passes over the training data (small folders)' },
     resume: { type: 'boolean', help: 'continue the run in --out exactly where its checkpoint left it' },
+    'position-init': { type: 'string', arg: 'normal|sinusoid', help: 'from scratch: start the position table random (BERT) or as sinusoids of the same scale', shown: 'normal' },
     'max-positions': { type: 'string', arg: 'N', help: 'from scratch: position embeddings for N tokens, to continue at a longer --seq later', shown: '--seq' },
     batch: { type: 'string', arg: 'N', help: 'sequences per step', shown: '8' },
     seq: { type: 'string', arg: 'N', help: 'tokens per sequence', shown: '128' },
@@ -34,6 +35,7 @@ and an exact --resume; the model is exported in Hugging Face layout to --out's $
     decay: { type: 'string', arg: 'linear|cosine', help: 'learning-rate decay', shown: 'linear' },
     'min-lr-ratio': { type: 'string', arg: 'X', help: 'final learning rate as a share of the peak', shown: '0' },
     'weight-decay': { type: 'string', arg: 'X', help: 'AdamW weight decay', shown: String(DEFAULT_HYPER.weightDecay) },
+    beta2: { type: 'string', arg: 'X', help: 'AdamW second-moment decay (0.98 is steadier at high learning rates)', shown: String(DEFAULT_HYPER.beta2) },
     clip: { type: 'string', arg: 'X', help: 'gradient norm clipping', shown: String(DEFAULT_HYPER.clipNorm) },
     seed: { type: 'string', arg: 'N', help: 'seed of initialisation, data order and masking', shown: '1' },
     'held-out': { type: 'string', arg: 'X', help: 'share of the tokens held out to measure progress', shown: '0.1' },
@@ -62,6 +64,8 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
   const masking = choiceOption('masking', values.masking, ['uniform', 'surprisal'] as const);
   if (masking === 'surprisal' && values['whole-word']) throw usageError('--masking surprisal picks single tokens; it does not combine with --whole-word.');
   const decay = choiceOption('decay', values.decay, ['linear', 'cosine'] as const);
+  const positionInit = choiceOption('position-init', values['position-init'], ['normal', 'sinusoid'] as const);
+  if (positionInit && (values.from || values.resume)) throw usageError('--position-init starts a new model; a model given by --from or --resume keeps its own positions.');
   if (values.resume && (values.from || values.tokenizer || values.vocab || positionals.length > 0)) {
     throw usageError('--resume continues the run saved in --out with its own model, tokenizer and files; drop --from, --tokenizer, --vocab and the inputs.');
   }
@@ -107,12 +111,14 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
     batch: num(v, 'batch', { int: true, min: 1 }),
     seq: num(v, 'seq', { int: true, min: 8 }),
     maxPositions: num(v, 'max-positions', { int: true, min: 8 }),
+    positionInit,
     stepsPerCall: num(v, 'steps-per-call', { int: true, min: 1 }),
     lr: num(v, 'lr', { min: 0 }),
     warmup: num(v, 'warmup', { int: true, min: 0 }),
     decay,
     minLrRatio: num(v, 'min-lr-ratio', { min: 0, max: 1 }),
     weightDecay: num(v, 'weight-decay', { min: 0 }),
+    beta2: num(v, 'beta2', { min: 0.5, max: 0.99999 }),
     clipNorm: num(v, 'clip', { min: 0 }),
     seed: num(v, 'seed', { int: true }),
     heldOutFraction: num(v, 'held-out', { min: 0, max: 0.9 }),

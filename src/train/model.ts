@@ -109,8 +109,17 @@ export function paramCount(cfg: BertConfig): number {
   return n;
 }
 
-/** LayerNorm gains are 1 and all other vectors 0; matrices and embeddings are N(0, initRange²), as BERT does. */
-export function initParams(cfg: BertConfig, rng: () => number): Params {
+/** How a new model's position table starts: BERT's N(0, initRange²), or sinusoids of the same scale (see initParams). */
+export type PositionInit = 'normal' | 'sinusoid';
+
+/**
+ * LayerNorm gains are 1 and all other vectors 0; matrices and embeddings are N(0, initRange²), as BERT does.
+ * With positions 'sinusoid', the position table starts as the Transformer's sinusoids scaled to the same root mean
+ * square (still a learned table, so the model stays a plain BERT/RoBERTa): neighbouring positions start similar
+ * and an offset is a fixed rotation, which attention can use from the first step instead of having to discover the
+ * order of 128+ unrelated random rows.
+ */
+export function initParams(cfg: BertConfig, rng: () => number, positions: PositionInit = 'normal'): Params {
   const params: Params = new Map();
   for (const [name, shape] of paramShapes(cfg)) {
     const data = new Float32Array(shape.reduce((a, b) => a * b, 1));
@@ -118,12 +127,29 @@ export function initParams(cfg: BertConfig, rng: () => number): Params {
       for (let i = 0; i < data.length; i++) data[i] = normal(rng) * cfg.initRange;
       // Hugging Face zeroes the padding row of the word embeddings at init (nn.Embedding padding_idx).
       if (name === PARAM.wordEmbeddings) data.fill(0, cfg.padTokenId * cfg.hidden, (cfg.padTokenId + 1) * cfg.hidden);
+      if (name === PARAM.positionEmbeddings && positions === 'sinusoid') sinusoids(data, shape[0], shape[1], cfg.initRange);
     } else if (name.endsWith('LayerNorm.weight')) {
       data.fill(1);
     }
     params.set(name, data);
   }
   return params;
+}
+
+/**
+ * Row p: sin(p·ω_i), cos(p·ω_i) for ω_i = 10000^(−2i/H), times √2·scale so the table's root mean square is `scale`, as a random one's.
+ * Rows are indexed by table row, so RoBERTa's offset positions get a shifted but equally smooth sequence.
+ */
+function sinusoids(out: Float32Array, rows: number, hidden: number, scale: number): void {
+  const half = Math.floor(hidden / 2);
+  for (let p = 0; p < rows; p++) {
+    for (let i = 0; i < half; i++) {
+      const angle = p / Math.pow(10000, (2 * i) / hidden);
+      out[p * hidden + 2 * i] = Math.SQRT2 * scale * Math.sin(angle);
+      out[p * hidden + 2 * i + 1] = Math.SQRT2 * scale * Math.cos(angle);
+    }
+    if (hidden % 2 === 1) out[p * hidden + hidden - 1] = 0;
+  }
 }
 
 /** Box–Muller from two uniform draws; consumes exactly two per value so that draws stay reproducible. */

@@ -113,7 +113,7 @@ async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cf
   } else {
     seq = opts.seq ?? 128;
     cfg = scratchConfig(tok, Math.max(seq, opts.maxPositions ?? seq), { ...DEFAULT_SCRATCH, ...opts.scratch });
-    params = initParams(cfg, Rng.fromSeed(seed).uniform());
+    params = initParams(cfg, Rng.fromSeed(seed).uniform(), opts.positionInit);
   }
   if (seq > cfgMaxSeq(cfg)) throw new ClozeError('training', `--seq ${seq} is longer than the model's ${cfgMaxSeq(cfg)} positions.`);
   const batch = opts.batch ?? 8;
@@ -135,7 +135,7 @@ async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cf
     minLrRatio: opts.minLrRatio ?? 0,
     weightDecay: opts.weightDecay ?? DEFAULT_HYPER.weightDecay,
     beta1: DEFAULT_HYPER.beta1,
-    beta2: DEFAULT_HYPER.beta2,
+    beta2: opts.beta2 ?? DEFAULT_HYPER.beta2,
     eps: DEFAULT_HYPER.eps,
     clipNorm: opts.clipNorm ?? DEFAULT_HYPER.clipNorm,
     seed,

@@ -1,5 +1,6 @@
 // What a training run is asked to do, what it reports, and the plan it saves: the trainer's types, apart from its code.
 import type { EvalResult } from './metrics';
+import type { PositionInit } from './model';
 
 /** Size of a model trained from scratch. */
 /** See src/train/surprisalTable.ts. */
@@ -31,6 +32,8 @@ export interface TrainOptions {
    */
   readonly vocab?: number;
   readonly scratch?: Partial<ScratchSize>;
+  /** From scratch: how the position table starts (default 'normal', BERT's init); see initParams. */
+  readonly positionInit?: PositionInit;
   /** Optimizer steps of the whole run (default 1000 unless `minutes` is given). */
   readonly steps?: number;
   /** Wall-clock budget of this invocation; with no `steps`, the step count is fitted to it after measuring speed. */
@@ -55,6 +58,7 @@ export interface TrainOptions {
   /** Final learning rate as a share of the peak (default 0). */
   readonly minLrRatio?: number;
   readonly weightDecay?: number;
+  readonly beta2?: number;
   readonly clipNorm?: number;
   readonly seed?: number;
   readonly heldOutFraction?: number;
