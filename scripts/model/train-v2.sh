@@ -2,8 +2,8 @@
 # The v2 default model's long training run, in two phases, resumable across sessions. Run it again after any stop
 # (end of session, kill, reboot): each phase continues from its checkpoint, bit-exact with the same thread count.
 #
-#   scripts/model/train-v2.sh            # from the repository root; nice 19, one thread; logs in .model-work/v2-*.log
-#   NAME=v2s POS=sinusoid scripts/model/train-v2.sh    # the same recipe with sinusoid-initialised positions
+#   scripts/model/train-v2.sh            # from the repository root; nice 19, one thread; logs in .model-work/v2s-*.log
+#   NAME=v2 POS=normal scripts/model/train-v2.sh     # the first run (random positions; stopped on the plateau)
 #
 # What it does, in order (each step is skipped when its output is already there):
 #   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
@@ -29,10 +29,10 @@ STEPS_B=${STEPS_B:-3660}    # 30 M tokens at 32 x 256
 LR_A=${LR_A:-1.5e-3}
 LR_B=${LR_B:-7e-4}
 THREADS=${THREADS:-1}
-# How phase A's new model starts its position table (normal: BERT's random rows; sinusoid: see --position-init), and
-# the prefix of the run folders, so a second recipe can run beside the first: NAME=v2s POS=sinusoid ….
-POS=${POS:-normal}
-NAME=${NAME:-v2}
+# How phase A's new model starts its position table (sinusoid; normal: BERT's random rows, which kept the first run,
+# .model-work/v2-a, a bag-of-words model for 19,000 steps — see the card draft), and the run folders' prefix.
+POS=${POS:-sinusoid}
+NAME=${NAME:-v2s}
 NICE=(nice -n 19)
 
 log() { echo "[$(date -u +%H:%M:%S)] $*"; }

@@ -25,7 +25,7 @@ and an exact --resume; the model is exported in Hugging Face layout to --out's $
     minutes: { type: 'string', arg: 'N', help: 'time budget; alone, the step count is fitted to it after measuring speed' },
     'max-epochs': { type: 'string', arg: 'N', help: 'with --minutes alone: never plan more than N passes over the training data (small folders)' },
     resume: { type: 'boolean', help: 'continue the run in --out exactly where its checkpoint left it' },
-    'position-init': { type: 'string', arg: 'normal|sinusoid', help: 'from scratch: start the position table random (BERT) or as sinusoids of the same scale', shown: 'normal' },
+    'position-init': { type: 'string', arg: 'normal|sinusoid', help: 'from scratch: start the position table as sinusoids (learns word order sooner) or random as BERT does', shown: 'sinusoid' },
     'max-positions': { type: 'string', arg: 'N', help: 'from scratch: position embeddings for N tokens, to continue at a longer --seq later', shown: '--seq' },
     batch: { type: 'string', arg: 'N', help: 'sequences per step', shown: '8' },
     seq: { type: 'string', arg: 'N', help: 'tokens per sequence', shown: '128' },

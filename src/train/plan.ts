@@ -113,7 +113,7 @@ async function freshRun(opts: TrainOptions, tok: FramingTokenizer): Promise<{ cf
   } else {
     seq = opts.seq ?? 128;
     cfg = scratchConfig(tok, Math.max(seq, opts.maxPositions ?? seq), { ...DEFAULT_SCRATCH, ...opts.scratch });
-    params = initParams(cfg, Rng.fromSeed(seed).uniform(), opts.positionInit);
+    params = initParams(cfg, Rng.fromSeed(seed).uniform(), opts.positionInit ?? 'sinusoid');
   }
   if (seq > cfgMaxSeq(cfg)) throw new ClozeError('training', `--seq ${seq} is longer than the model's ${cfgMaxSeq(cfg)} positions.`);
   const batch = opts.batch ?? 8;

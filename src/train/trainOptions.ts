@@ -32,7 +32,7 @@ export interface TrainOptions {
    */
   readonly vocab?: number;
   readonly scratch?: Partial<ScratchSize>;
-  /** From scratch: how the position table starts (default 'normal', BERT's init); see initParams. */
+  /** From scratch: how the position table starts (default 'sinusoid'; 'normal' is BERT's init); see initParams. */
   readonly positionInit?: PositionInit;
   /** Optimizer steps of the whole run (default 1000 unless `minutes` is given). */
   readonly steps?: number;
