@@ -73,22 +73,25 @@ export async function evaluateModel(engine: Engine, texts: readonly string[], fi
   for (let start = 0, n = 0; start < data.count && n < maxBatches; start += batch, n++) {
     const rows = Array.from({ length: Math.min(batch, data.count - start) }, (_, j) => start + j);
     const b = collatorFor(rows.length).collate(data, rows, rng);
-    const ids: number[][] = [];
-    const mask: number[][] = [];
-    for (let r = 0; r < rows.length; r++) {
-      ids.push(Array.from(b.inputIds.subarray(r * seq, (r + 1) * seq), Number));
-      mask.push(Array.from(b.attentionMask.subarray(r * seq, (r + 1) * seq), Number));
-    }
-    const { data: logits, dims } = await engine.runBatch(ids, mask);
-    const v = dims[dims.length - 1];
-    const targets: { offset: number; label: number }[] = [];
+    // Each row without its padding, and the positions scored in it: the engine computes the vocabulary head only
+    // there when the model has a head-at-masks graph (most of a full-logits run is the head at unscored positions).
+    const ids = rows.map((row, r) => Array.from(b.inputIds.subarray(r * seq, r * seq + data.lengths[row]), Number));
+    const positions: number[][] = rows.map(() => []);
+    const picked: { row: number; j: number; label: number }[] = [];
     const flat: number[] = [];
-    for (let j = 0; j < b.maxMasked; j++) {
-      if (b.labels[j] === IGNORE_LABEL) continue;
-      targets.push({ offset: Number(b.maskedPositions[j]) * v, label: Number(b.labels[j]) });
-      flat.push(Number(b.maskedPositions[j]));
+    for (let k = 0; k < b.maxMasked; k++) {
+      if (b.labels[k] === IGNORE_LABEL) continue;
+      const p = Number(b.maskedPositions[k]);
+      const r = Math.floor(p / seq);
+      picked.push({ row: r, j: positions[r].length, label: Number(b.labels[k]) });
+      positions[r].push(p % seq);
+      flat.push(p);
     }
-    metrics.add(scoreLogitRows(logits, v, targets));
+    const grid = await engine.logitsGrid(ids, positions);
+    const v = grid.vocab;
+    const sumsOf = (t: { row: number; j: number; label: number }) => scoreLogitRows(grid.data(t.row), v, [{ offset: grid.offset(t.row, t.j), label: t.label }]);
+    const scored = picked.map(sumsOf);
+    for (const sums of scored) metrics.add(sums);
     if (wholeWord) {
       // Words: runs of masked positions in one row, a new one at each word start. A word counts as right when
       // every one of its tokens is the model's first choice; its loss is the sum over its tokens. Unlike per-token
@@ -99,7 +102,7 @@ export async function evaluateModel(engine: Engine, texts: readonly string[], fi
       for (const { p, k } of order) {
         const r = Math.floor(p / seq);
         const dataIdx = rows[r] * seq + (p % seq);
-        const sums = scoreLogitRows(logits, v, [targets[k]]);
+        const sums = scored[k];
         if (!cur || p !== prev + 1 || Math.floor(prev / seq) !== r || data.wordStart[dataIdx]) {
           if (cur) words.push(cur);
           cur = { ok: true, loss: 0 };
