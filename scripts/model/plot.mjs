@@ -1,6 +1,7 @@
 // Draws a training run's curve for the model card (an SVG the card embeds), from the runs' own train-log.jsonl.
-// usage: node scripts/model/plot.mjs OUT.svg LABEL=RUN_DIR@SEQxBATCH [...]
+// usage: node scripts/model/plot.mjs OUT.svg LABEL=RUN_DIR@SEQxBATCH [...] [-- LABEL=RUN_DIR@SEQxBATCH ...]
 //   e.g. node scripts/model/plot.mjs models/default/training-curve.svg "A, seq 128=.model-work/v2-a@128x16" "B, seq 256=.model-work/v2-b@256x32"
+// A `--` starts another chain at 0 tokens, drawn over the first: runs to compare rather than phases of one training.
 // (the sequence length and batch size are given because a run that is still going has no summary.json yet)
 // Phases are drawn end to end on one axis of tokens processed (each phase's tokens continue the previous one's), so
 // a card shows the whole training in one picture: the training loss (mean of each 200-step window) above, the
@@ -12,8 +13,8 @@ import * as vegaLite from 'vega-lite';
 
 const [outFile, ...runs] = process.argv.slice(2);
 const RUN = /^(.+)=(.+)@(\d+)x(\d+)$/;
-if (!outFile || runs.length === 0 || runs.some((r) => !RUN.test(r))) {
-  console.error('usage: node scripts/model/plot.mjs OUT.svg LABEL=RUN_DIR@SEQxBATCH [...]');
+if (!outFile || runs.length === 0 || runs.some((r) => r !== '--' && !RUN.test(r))) {
+  console.error('usage: node scripts/model/plot.mjs OUT.svg LABEL=RUN_DIR@SEQxBATCH [...] [-- LABEL=RUN_DIR@SEQxBATCH ...]');
   process.exit(2);
 }
 
@@ -21,7 +22,12 @@ const WINDOW = 200; // steps per loss point
 const loss = [];
 const heldOut = [];
 let offset = 0; // tokens processed by the phases before this one
+let longest = 0;
 for (const arg of runs) {
+  if (arg === '--') {
+    offset = 0;
+    continue;
+  }
   const [, label, dir, seq, batch] = RUN.exec(arg);
   const tokensPerStep = Number(seq) * Number(batch);
   const events = readFileSync(path.join(dir, 'train-log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -39,6 +45,7 @@ for (const arg of runs) {
     heldOut.push({ phase: label, mtokens: (offset + e.step * tokensPerStep) / 1e6, top1: e.top1 });
   }
   offset += (progress.at(-1)?.step ?? 0) * tokensPerStep;
+  longest = Math.max(longest, offset);
 }
 
 const x = { field: 'mtokens', type: 'quantitative', title: 'tokens processed (millions)' };
@@ -55,4 +62,4 @@ const spec = {
 };
 const view = new vega.View(vega.parse(vegaLite.compile(spec).spec), { renderer: 'none' });
 writeFileSync(outFile, await view.toSVG());
-console.log(`${outFile}: ${loss.length} loss points, ${heldOut.length} held-out points, ${(offset / 1e6).toFixed(1)} M tokens`);
+console.log(`${outFile}: ${loss.length} loss points, ${heldOut.length} held-out points, ${(longest / 1e6).toFixed(1)} M tokens`);
