@@ -77,26 +77,23 @@ export async function evaluateModel(engine: Engine, texts: readonly string[], fi
     // there when the model has a head-at-masks graph (most of a full-logits run is the head at unscored positions).
     const ids = rows.map((row, r) => Array.from(b.inputIds.subarray(r * seq, r * seq + data.lengths[row]), Number));
     const positions: number[][] = rows.map(() => []);
-    const picked: { row: number; j: number; label: number }[] = [];
-    const flat: number[] = [];
+    const picked: { row: number; j: number; label: number; p: number }[] = [];
     for (let k = 0; k < b.maxMasked; k++) {
       if (b.labels[k] === IGNORE_LABEL) continue;
       const p = Number(b.maskedPositions[k]);
       const r = Math.floor(p / seq);
-      picked.push({ row: r, j: positions[r].length, label: Number(b.labels[k]) });
+      picked.push({ row: r, j: positions[r].length, label: Number(b.labels[k]), p });
       positions[r].push(p % seq);
-      flat.push(p);
     }
     const grid = await engine.logitsGrid(ids, positions);
     const v = grid.vocab;
-    const sumsOf = (t: { row: number; j: number; label: number }) => scoreLogitRows(grid.data(t.row), v, [{ offset: grid.offset(t.row, t.j), label: t.label }]);
-    const scored = picked.map(sumsOf);
+    const scored = picked.map((t) => scoreLogitRows(grid.data(t.row), v, [{ offset: grid.offset(t.row, t.j), label: t.label }]));
     for (const sums of scored) metrics.add(sums);
     if (wholeWord) {
       // Words: runs of masked positions in one row, a new one at each word start. A word counts as right when
       // every one of its tokens is the model's first choice; its loss is the sum over its tokens. Unlike per-token
       // scores, these compare across vocabularies (the byte-level pre-tokenizer splits words alike for all sizes).
-      const order = flat.map((p, k) => ({ p, k })).sort((x, y) => x.p - y.p);
+      const order = picked.map((t, k) => ({ p: t.p, k })).sort((x, y) => x.p - y.p);
       let prev = -2;
       let cur: { ok: boolean; loss: number } | undefined;
       for (const { p, k } of order) {
