@@ -1,0 +1,38 @@
+// A byte-level vocabulary has pieces that run past the mask's right edge (`++)` in `i[MASK]) {`, `!")`): what the text
+// after the mask already says is not inserted twice.
+import { placed, type Candidate } from './candidate';
+import type { MaskSpan } from './masks';
+
+const PUNCTUATION = /^[^\p{L}\p{N}_\s]+$/u;
+
+/**
+ * The candidates as they read at this mask: a one-piece candidate whose text ends with punctuation that the text
+ * right after the mask begins with loses that overlap (`++)` before `)` → `++`); one that is nothing but that
+ * punctuation is dropped (it says the mask should be empty); candidates that now read the same are one, with their
+ * probabilities added (both put that text in the document). Best first; whole words (several pieces) are unchanged.
+ */
+export function healRightEdge(text: string, span: MaskSpan, candidates: readonly Candidate[]): Candidate[] {
+  const after = text.slice(span.end, span.end + 16);
+  const merged = new Map<string, Candidate>();
+  for (const c of candidates) {
+    const healed = c.pieces ? c : trimmed(text, span, c, after);
+    if (!healed) continue;
+    const key = `${healed.attach ? '+' : ' '}${healed.text}`;
+    const seen = merged.get(key);
+    merged.set(key, seen ? { ...seen, score: seen.score + healed.score } : healed);
+  }
+  return [...merged.values()].sort((a, b) => b.score - a.score);
+}
+
+/** The candidate without the longest punctuation suffix that `after` starts with; undefined when nothing is left. */
+function trimmed(text: string, span: MaskSpan, c: Candidate, after: string): Candidate | undefined {
+  for (let k = Math.min(c.text.length, after.length); k >= 1; k--) {
+    const tail = c.text.slice(c.text.length - k);
+    if (!PUNCTUATION.test(tail) || !after.startsWith(tail)) continue;
+    const rest = c.text.slice(0, c.text.length - k);
+    if (rest.trim() === '') return undefined;
+    const { insert: _insert, joinLeft: _joinLeft, ...bare } = c;
+    return placed(text, span, { ...bare, text: rest });
+  }
+  return c;
+}
