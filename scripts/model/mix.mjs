@@ -1,17 +1,20 @@
 // Builds another mix of the training documents as a folder of hard links (no copies): every technical-prose and
 // general-English document, and a share of the code documents chosen by a hash of their contents — for a phase that
 // should weigh prose more than the corpus does (the trainer reads a folder; it has no per-kind weights).
-// usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE]      e.g. node scripts/model/mix.mjs .model-work/docs/train-b 0.5
+// usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE] [SAMPLE]   e.g. node scripts/model/mix.mjs .model-work/docs/train-b 0.5
+// SAMPLE (default 1) keeps that share of every kind on top, for short branch experiments that should not tokenize the
+// whole corpus.
 // Reads .model-work/docs/train (scripts/model/prepare.mjs) and .corpus/documents.jsonl (each document's kind).
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
-const [outArg, shareArg] = process.argv.slice(2);
+const [outArg, shareArg, sampleArg] = process.argv.slice(2);
 const share = Number(shareArg ?? 0.5);
-if (!outArg || !(share >= 0 && share <= 1)) {
-  console.error('usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE (0..1, default 0.5)]');
+const sample = Number(sampleArg ?? 1);
+if (!outArg || !(share >= 0 && share <= 1) || !(sample > 0 && sample <= 1)) {
+  console.error('usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE (0..1, default 0.5)] [SAMPLE (0..1, default 1)]');
   process.exit(2);
 }
 const out = path.resolve(outArg);
@@ -34,7 +37,8 @@ for (const f of readdirSync(from).sort()) {
   const kind = kindOf.get(h) ?? kindOf.get(sha(text)) ?? 'unknown';
   bytes[kind] += text.length;
   // The first 8 hex digits of the hash as a number in [0, 1): the same documents for the same share, every time.
-  const keep = kind !== 'code' || parseInt(h.slice(0, 8), 16) / 2 ** 32 < share;
+  // The sample uses other digits, so it is independent of the code share.
+  const keep = (kind !== 'code' || parseInt(h.slice(0, 8), 16) / 2 ** 32 < share) && parseInt(h.slice(8, 16), 16) / 2 ** 32 < sample;
   if (!keep) continue;
   kept[kind] += text.length;
   linkSync(path.join(from, f), path.join(out, f));
