@@ -23,6 +23,7 @@ and an exact --resume; the model is exported in Hugging Face layout to --out's $
     out: { type: 'string', arg: 'DIR', help: `run folder: checkpoint, log, summary, exported model in DIR/${MODEL_DIR}`, shown: './cloze-run' },
     steps: { type: 'string', arg: 'N', help: 'optimizer steps of the run', shown: '1000' },
     minutes: { type: 'string', arg: 'N', help: 'time budget; alone, the step count is fitted to it after measuring speed' },
+    'stop-at': { type: 'string', arg: 'N', help: 'stop at step N (checkpoint and model exported; --resume continues) while keeping the whole run\'s schedule' },
     'max-epochs': { type: 'string', arg: 'N', help: 'with --minutes alone: never plan more than N passes over the training data (small folders)' },
     resume: { type: 'boolean', help: 'continue the run in --out exactly where its checkpoint left it' },
     'position-init': { type: 'string', arg: 'normal|sinusoid', help: 'from scratch: start the position table as sinusoids (learns word order sooner) or random as BERT does', shown: 'sinusoid' },
@@ -106,6 +107,7 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
     scratch: Object.fromEntries(Object.entries(scratch).filter(([, x]) => x !== undefined)),
     steps: num(v, 'steps', { int: true, min: 1 }),
     minutes: num(v, 'minutes', { min: 0 }),
+    stopAtStep: num(v, 'stop-at', { int: true, min: 1 }),
     maxEpochs: num(v, 'max-epochs', { min: 0.01 }),
     resume: values.resume,
     batch: num(v, 'batch', { int: true, min: 1 }),
@@ -143,7 +145,7 @@ export const run = commandRunner(SPEC, async ({ values, positionals }) => {
     if (values.json) {
       console.log(JSON.stringify(r, null, 2));
     } else {
-      const how = r.stopped === 'done' ? 'finished' : r.stopped === 'time' ? 'stopped at the time limit' : 'cancelled';
+      const how = r.stopped === 'done' ? 'finished' : r.stopped === 'time' ? 'stopped at the time limit' : r.stopped === 'step' ? `stopped at step ${r.step} (--stop-at)` : 'cancelled';
       console.log(`${how} at step ${r.step} of ${r.totalSteps}; checkpoint ${r.checkpoint}`);
       if (r.before && r.after) console.log(`held-out loss ${r.before.loss.toFixed(4)} → ${r.after.loss.toFixed(4)}, top-1 ${percent(r.before.top1)} → ${percent(r.after.top1)}`);
       if (r.modelDir) {

@@ -189,7 +189,7 @@ export interface TrainEvalEvent extends TrainScore {
 }
 
 export interface TrainSummary {
-  readonly stopped: 'done' | 'time' | 'cancelled';
+  readonly stopped: 'done' | 'time' | 'step' | 'cancelled';
   readonly step: number;
   readonly totalSteps: number;
   readonly before?: TrainScore;

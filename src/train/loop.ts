@@ -41,7 +41,8 @@ export async function runLoop(ctx: LoopContext): Promise<TrainResult['stopped']>
     if (run.totalKnown && opt.step >= run.plan.totalSteps) return 'done';
     if (opts.signal?.aborted) return 'cancelled';
     if (Date.now() >= deadline) return 'time';
-    const k = run.totalKnown ? Math.min(run.plan.stepsPerCall, run.plan.totalSteps - opt.step) : run.plan.stepsPerCall;
+    if (opts.stopAtStep !== undefined && opt.step >= opts.stopAtStep) return 'step';
+    const k = Math.min(run.totalKnown ? run.plan.totalSteps - opt.step : Infinity, opts.stopAtStep !== undefined ? opts.stopAtStep - opt.step : Infinity, run.plan.stepsPerCall);
     const batches: Batch[] = [];
     const lrs: number[] = [];
     let tokens = 0;

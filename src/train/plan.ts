@@ -42,7 +42,12 @@ export async function openRun(opts: TrainOptions, outDir: string, ckFile: string
     const ck = await loadCheckpoint(ckFile);
     const cfg = ck.config as BertConfig;
     validateConfig(cfg);
-    const plan = ck.hyper as TrainPlan;
+    let plan = ck.hyper as TrainPlan;
+    if (opts.threads !== undefined && opts.threads !== plan.threads) {
+      // Another machine, or a spare core: the run continues, no longer bit-exact with an uninterrupted one.
+      log(`resuming with ${opts.threads} threads (the run used ${plan.threads}): sums are reordered, so it will not match an uninterrupted run bit for bit`);
+      plan = { ...plan, threads: opts.threads };
+    }
     if (opts.steps !== undefined && opts.steps !== plan.totalSteps) {
       throw new ClozeError('training', `The run in ${outDir} was planned for ${plan.totalSteps} steps; --resume finishes that plan (drop --steps). To train further, start a new run with --from ${path.join(outDir, MODEL_DIR)}.`);
     }

@@ -38,6 +38,11 @@ export interface TrainOptions {
   readonly steps?: number;
   /** Wall-clock budget of this invocation; with no `steps`, the step count is fitted to it after measuring speed. */
   readonly minutes?: number;
+  /**
+   * Stop this invocation at this step (checkpoint and export, resumable) while keeping the plan's schedule: a run
+   * that changes recipe partway (another sequence length or mix, by --from) reproduces the same first part.
+   */
+  readonly stopAtStep?: number;
   /** When the step count is fitted to `minutes`, never plan more than this many passes over the training rows. */
   readonly maxEpochs?: number;
   /** Continue the run in outDir from its checkpoint, with the settings saved there. */
@@ -106,7 +111,8 @@ export interface TrainEval extends EvalResult {
 export interface TrainResult {
   readonly step: number;
   readonly totalSteps: number;
-  readonly stopped: 'done' | 'time' | 'cancelled';
+  /** 'step': at `stopAtStep`, before the plan's end (resumable, model exported). */
+  readonly stopped: 'done' | 'time' | 'step' | 'cancelled';
   readonly before?: EvalResult;
   readonly after?: EvalResult;
   /** The exported model folder, when the run completed. */

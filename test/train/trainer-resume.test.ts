@@ -78,6 +78,39 @@ describe('exact resume', function () {
     sameTensors(a.v, b.v, 'Adam v');
   });
 
+  it('--stop-at stops on the whole run\'s schedule with the model exported, and a resume finishes it as if never stopped', async () => {
+    const opts = (outDir: string): TrainOptions => ({
+      inputs: [path.join(sourceDir, 'semver')], from: fixture('roberta-tiny-bpe'), outDir, steps: 12, stepsPerCall: 8, batch: 4, seq: 64, threads: 1, seed: 9,
+    });
+    const whole = await train(opts(path.join(tmp, 'stop-whole')));
+    const out = path.join(tmp, 'stop-at');
+    const first = await train({ ...opts(out), stopAtStep: 4 });
+    assert.equal(first.stopped, 'step');
+    assert.equal(first.step, 4, 'a call of 8 steps is cut short at the stop');
+    assert.equal(first.totalSteps, 12);
+    assert.ok(first.modelDir && existsSync(path.join(first.modelDir)), 'the model at the stop is exported');
+    const rest = await train({ inputs: [], outDir: out, resume: true });
+    assert.equal(rest.stopped, 'done');
+    const [a, b] = [await loadCheckpoint(path.join(tmp, 'stop-whole', CHECKPOINT_FILE)), await loadCheckpoint(path.join(out, CHECKPOINT_FILE))];
+    sameTensors(a.params, b.params, 'parameter');
+  });
+
+  it('a resume may change the thread count, and the plan keeps the new one', async () => {
+    const outDir = path.join(tmp, 'threads');
+    const controller = new AbortController();
+    const opts: TrainOptions = {
+      inputs: [path.join(sourceDir, 'semver')], from: fixture('roberta-tiny-bpe'), outDir, steps: 12, stepsPerCall: 4, batch: 4, seq: 64, threads: 1, seed: 9,
+      signal: controller.signal, onProgress: (p) => p.step >= 4 && controller.abort(),
+    };
+    assert.equal((await train(opts)).stopped, 'cancelled');
+    const logs: string[] = [];
+    const rest = await train({ inputs: [], outDir, resume: true, threads: 2, log: (m) => logs.push(m) });
+    assert.equal(rest.stopped, 'done');
+    assert.equal(rest.step, 12);
+    assert.equal(((await loadCheckpoint(path.join(outDir, CHECKPOINT_FILE))).hyper as { threads?: number }).threads, 2);
+    assert.ok(logs.some((m) => /resuming with 2 threads \(the run used 1\)/.test(m)), logs.join('\n'));
+  });
+
   it('kill -9 mid-run, then --resume: parameters, moments, RNG, cursor and exported model equal an uninterrupted run’s', async () => {
     const steps = 160;
     const args = (out: string) => [sourceDir, '--from', fixture('bert-tiny-wordpiece'), '--out', out, '--steps', String(steps),
