@@ -1,6 +1,6 @@
 // The default model's sanity cases (test/unit/defaultModel.test.ts: the original 12 and the 12 added for v2) run on
 // any model folder — a snapshot of a run that is still going, before it may replace models/default.
-// usage: node scripts/model/sanity.mjs MODEL_DIR   (after `npm run compile`)
+// usage: node scripts/model/sanity.mjs MODEL_DIR [--markdown]   (after `npm run compile`; --markdown: the card's tables)
 import { createRequire } from 'node:module';
 import path from 'node:path';
 
@@ -12,6 +12,9 @@ const t = require(path.join(root, 'out/test/unit/defaultModel.test.js'));
 const { Engine } = require(path.join(root, 'out/src/core/engine.js'));
 
 const dir = process.argv[2];
+const markdown = process.argv.includes('--markdown');
+const rows = [];
+const cell = (s) => '`' + s.replace(/\n/g, '⏎').replace(/\t/g, '').replace(/\|/g, '\\|') + '`';
 if (!dir) {
   console.error('usage: node scripts/model/sanity.mjs MODEL_DIR');
   process.exit(2);
@@ -20,6 +23,7 @@ const engine = await Engine.load(path.resolve(dir), { devices: ['cpu'] });
 const judge = async (text, answers) => {
   const words = (await engine.fill(text, { topK: 5 }))[0].candidates.map((c) => c.text.trim());
   const ok = words.some((w) => answers.includes(w));
+  rows.push(`| ${cell(text)} | ${answers.map(cell).join(', ')} | ${words.map(cell).join(' ')} | ${ok ? '✓' : '✗'} |`);
   console.log(`${ok ? 'ok  ' : 'MISS'} ${JSON.stringify(text)} → ${words.join(' | ')}`);
   return ok;
 };
@@ -34,4 +38,8 @@ for (const [group, text, answers] of t.SANITY_CASES_V2) {
 }
 const perGroup = Object.values(groups).every((n) => n >= t.V2_MIN_PASS_PER_GROUP);
 console.log(`original ${original} of ${t.SANITY_CASES.length} (v1 bar ${t.SANITY_MIN_PASS}, v2 bar ${t.V2_MIN_PASS_ORIGINAL}); new ${added} of ${t.SANITY_CASES_V2.length} (${Object.entries(groups).map(([g, n]) => `${g} ${n}/3`).join(', ')}; v2 bar ${t.V2_MIN_PASS_NEW}, ${t.V2_MIN_PASS_PER_GROUP} per group): v2 bar ${original >= t.V2_MIN_PASS_ORIGINAL && added >= t.V2_MIN_PASS_NEW && perGroup ? 'met' : 'not met'}`);
+if (markdown) {
+  const head = ['| text | expected | top 5 | |', '| --- | --- | --- | --- |'];
+  console.log(['', '**Original 12**', '', ...head, ...rows.slice(0, t.SANITY_CASES.length), '', '**Added for v2** (identifiers, API names, doc-comment words, everyday English — three each)', '', ...head, ...rows.slice(t.SANITY_CASES.length)].join('\n'));
+}
 await engine.dispose();
