@@ -67,14 +67,6 @@ for (const f of readdirSync(out, { withFileTypes: true })) {
 rmSync(path.join(out, 'onnx'), { recursive: true, force: true });
 mkdirSync(path.join(out, 'onnx'), { recursive: true });
 for (const f of keep) cpSync(path.join(tmp, f), path.join(out, f));
-// The tokenizer was trained for up to 510 tokens; the model has positions for fewer (256 for v2): a tool that
-// truncates by model_max_length (transformers' pipeline) must not hand it more.
-{
-  const hf = JSON.parse(readFileSync(path.join(out, 'config.json'), 'utf8'));
-  const usable = hf.max_position_embeddings - (hf.model_type === 'roberta' ? hf.pad_token_id + 1 : 0);
-  const tc = JSON.parse(readFileSync(path.join(out, 'tokenizer_config.json'), 'utf8'));
-  if (!(tc.model_max_length <= usable)) writeFileSync(path.join(out, 'tokenizer_config.json'), JSON.stringify({ ...tc, model_max_length: usable }, null, 2) + '\n');
-}
 cpSync(path.join(tmp, 'half', 'model.onnx'), path.join(out, 'model.onnx'));
 cpSync(path.join(tmp, 'half', 'onnx', 'model_masked.onnx'), path.join(out, 'onnx', 'model_masked.onnx'));
 lap(`wrote ${out}`);
