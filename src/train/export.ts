@@ -1,5 +1,5 @@
 // Writes a trained model as a Hugging Face layout folder that our engine, transformers.js and Optimum users can load.
-import { copyFile, link, mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { copyFile, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { writeAtomic } from '../core/atomicFile';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -68,8 +68,22 @@ export async function exportModel(dir: string, cfg: BertConfig, params: Params, 
     await copyFile(src, tmpCopy);
     await rename(tmpCopy, path.join(dir, f));
   }
+  await capModelMaxLength(dir, cfg);
   const weights = path.join(dir, 'model.safetensors');
   if (opts.safetensors ?? true) await writeAtomic(weights, encodeTransformersCheckpoint(cfg, params));
   else await rm(weights, { force: true });
   await writeAtomic(path.join(dir, 'config.json'), JSON.stringify(configToHF(cfg), null, 2) + '\n');
+}
+
+/**
+ * A tokenizer trained for longer inputs than the model has positions for (a new model with a short table) would let
+ * tools that truncate by model_max_length (transformers' pipeline) hand it more tokens than it can take.
+ */
+async function capModelMaxLength(dir: string, cfg: BertConfig): Promise<void> {
+  const file = path.join(dir, 'tokenizer_config.json');
+  if (!existsSync(file)) return;
+  const usable = cfg.maxPositions - cfg.positionOffset;
+  const tc = JSON.parse(await readFile(file, 'utf8')) as { model_max_length?: unknown };
+  if (typeof tc.model_max_length === 'number' && tc.model_max_length <= usable) return;
+  await writeAtomic(file, JSON.stringify({ ...tc, model_max_length: usable }, null, 2) + '\n');
 }

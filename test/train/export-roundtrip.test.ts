@@ -18,6 +18,20 @@ describe('export', function () {
   });
   after(() => rmSync(out, { recursive: true, force: true }));
 
+  it('a model with fewer positions than its tokenizer was made for says so in tokenizer_config.json', async () => {
+    const src = path.join(fixturesDir, 'roberta-tiny-bpe');
+    const { config, params } = await importModel(src);
+    const rows = 64 + config.positionOffset;
+    const table = params.get('embeddings.position_embeddings.weight')!;
+    params.set('embeddings.position_embeddings.weight', table.slice(0, rows * config.hidden));
+    const dir = path.join(out, 'short');
+    await exportModel(dir, { ...config, maxPositions: rows }, params, src);
+    const before = JSON.parse(readFileSync(path.join(src, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    const after = JSON.parse(readFileSync(path.join(dir, 'tokenizer_config.json'), 'utf8')) as Record<string, unknown>;
+    assert.equal(before.model_max_length, 128);
+    assert.deepEqual(after, { ...before, model_max_length: 64 });
+  });
+
   for (const fixture of FIXTURES) {
     it(`${fixture}: import → export → onnxruntime-node reproduces the PyTorch reference logits, and re-imports exactly`, async () => {
       const src = path.join(fixturesDir, fixture);
