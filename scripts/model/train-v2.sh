@@ -11,8 +11,9 @@
 #      from random init: checkpoints live only in .model-work/);
 #   1. phase A: sequence 128 (positions for 256), batch 16, lr 1.5e-3 with a linear decay planned over 58,600 steps,
 #      stopped at step 26,500 (--stop-at: the schedule stays the whole plan's);
-#   2. phase A2: continues A's model at sequence 256 (batch 8: the same 2,048 tokens a step) for the plan's remaining
-#      32,100 steps, from A's learning rate at its stop linearly to 0, on a prose-weighted mix (scripts/model/mix.mjs):
+#   2. phase A2: continues A's model, its positions 128-255 copied from 0-127, at sequence 256 (batch 8: the same
+#      2,048 tokens a step) for the plan's remaining 32,100 steps, from A's learning rate at its stop linearly to 0,
+#      on a prose-weighted mix (scripts/model/mix.mjs):
 #      positions 128-255 are learned over half the run, not in the last phase only (see below);
 #   3. phase B: continues A2's model at sequence 256, batch 32 (the larger batch late), lr 7e-4, linear decay to 0, on
 #      the same mix;
@@ -85,10 +86,12 @@ phase $NAME-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden
 # English, -0.2 on code. Hard links, rebuilt identically from the corpus.
 # Why A2 moves to sequence 256 so early: positions 128-255 of a model trained at 128 are untrained, and they are not
 # harmless — the step-22,344 model scores 45.8% on held-out prose at sequence 128 and 23.4% at 256; 600 steps of
-# phase B's recipe (32 x 256) brought its own held-out split (all kinds) at 256 only to 36.6%.
+# phase B's recipe (32 x 256) brought its own held-out split (all kinds) at 256 only to 36.6%. A2 starts with those
+# rows copied from the learned ones (scripts/model/copy-positions.mjs): they learn in hundreds of steps, not thousands.
 [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
+[ -f $W/$NAME-a/model-256/config.json ] || node scripts/model/copy-positions.mjs $W/$NAME-a/model $W/$NAME-a/model-256 128
 CADENCE=(--eval-every 5000 --checkpoint-every 500)
-phase $NAME-a2 $W/docs/train-m35 --from $W/$NAME-a/model \
+phase $NAME-a2 $W/docs/train-m35 --from $W/$NAME-a/model-256 \
   --seq 256 --batch 8 --steps $((STEPS_A - STOP_A)) --lr $LR_A2 --warmup 300 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
