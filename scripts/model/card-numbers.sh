@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Measures what the v2 card reports, once finalize.mjs has put the model in models/default (the v1 model is taken from
+# git, V1_REF): per-language held-out top-1 per token and per whole word, the sanity tables, fill latency against v1,
+# the training curve, and int8 agreement on the held-out code. Everything lands in .model-work/card/ (and the curve in
+# models/default/training-curve.svg); run it on a quiet machine (pause training) — the latency is a measurement.
+# usage: scripts/model/card-numbers.sh        (after `npm run build && npm run compile`)
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+W=.model-work
+OUT=$W/card
+V1_REF=${V1_REF:-1a29c98}
+NAME=${NAME:-v2s}
+mkdir -p "$OUT"
+log() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+if [ ! -f "$OUT/v1/config.json" ]; then
+  log "v1 from git ($V1_REF)"
+  mkdir -p "$OUT/v1"
+  git archive "$V1_REF" models/default | tar -x -C "$OUT/v1" --strip-components=2
+fi
+
+log "per language, per token"
+node scripts/model/per-language.mjs "$OUT/per-language.json" v1="$OUT/v1" v2=models/default > "$OUT/per-language.md"
+log "per language, per whole word"
+node scripts/model/per-language.mjs "$OUT/per-language-ww.json" --whole-word v1="$OUT/v1" v2=models/default > "$OUT/per-language-ww.md"
+log "sanity cases"
+node scripts/model/sanity.mjs models/default --markdown > "$OUT/sanity.md"
+node scripts/model/sanity.mjs "$OUT/v1" > "$OUT/sanity-v1.txt"
+log "latency"
+node scripts/model/latency.mjs "$OUT/v1" models/default --rounds 80 > "$OUT/latency.txt"
+log "training curve"
+node scripts/model/plot.mjs models/default/training-curve.svg \
+  "A, 128 x 16=$W/$NAME-a@128x16" "A2, 256 x 8=$W/$NAME-a2@256x8" "B, 256 x 32=$W/$NAME-b@256x32"
+log "int8 agreement (a copy of the folder; the shipped one stays float-only unless the card says otherwise)"
+rm -rf "$OUT/int8" && cp -r models/default "$OUT/int8"
+node dist/cli.js quantize "$OUT/int8" --eval $W/docs/valid/code --eval $W/docs/valid/prose --json > "$OUT/int8.json"
+du -b models/default/model.onnx models/default/onnx/model_masked.onnx models/default/tokenizer.json > "$OUT/sizes.txt"
+log "done: $OUT"
