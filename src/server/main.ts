@@ -33,7 +33,7 @@ import {
   type ServiceSettings,
 } from '../protocol';
 import { surprisal } from '../core/surprisal';
-import { healRightEdge } from '../core/rightEdge';
+import { fitCandidates } from '../core/edges';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';
 import { HubDownloads } from './download';
@@ -104,8 +104,9 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
   try {
     const maxPieces = Math.max(1, Math.min(8, Math.round(Number(settings.maxPieces ?? 1)) || 1));
     const want = topK === undefined ? settings.topK : clamp('topK', topK);
-    // A few more one-piece candidates than shown: healing the mask's right edge may merge or drop some.
-    const p = await engine.fillAt(text, offset, { topK: maxPieces > 1 ? want : want + HEAL_SPARE, contextTokens: settings.contextTokens, maxPieces, isCancelled: stale });
+    // More one-piece candidates than shown: fitting them to the text around the mask may merge or drop many (after
+    // `npm ` a model that splits npm may rank twenty continuations of the word first).
+    const p = await engine.fillAt(text, offset, { topK: maxPieces > 1 ? want : want + FIT_SPARE, contextTokens: settings.contextTokens, maxPieces, isCancelled: stale });
     if (!p || stale()) return null;
     // A combination offered for insertion fills only masks on this line: others may belong to unrelated sentences.
     const line = { start: doc.offsetAt({ line: position.line, character: 0 }), end: doc.offsetAt({ line: position.line + 1, character: 0 }) };
@@ -122,7 +123,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
     }
     return {
       range: { start: doc.positionAt(p.span.start), end: doc.positionAt(p.span.end) },
-      candidates: (maxPieces > 1 ? p.candidates : healRightEdge(text, p.span, p.candidates).slice(0, want)).map((c) => ({ ...c })),
+      candidates: (maxPieces > 1 ? p.candidates : fitCandidates(text, p.span, p.candidates).slice(0, want)).map((c) => ({ ...c })),
       entropy: p.entropy,
       latencyMs,
       model: engine.info.name,
@@ -192,8 +193,8 @@ connection.onRequest(FillRequest, (p, token) => fill(p.uri, p.position, p.joint 
 
 /** A lens request reads at most this much text: the visible part of an editor, not a whole file. */
 const SURPRISAL_MAX_CHARS = 20_000;
-/** One-piece candidates asked for beyond those shown, for healRightEdge to merge or drop. */
-const HEAL_SPARE = 4;
+/** One-piece candidates asked for beyond those shown, for fitCandidates to merge or drop (ranking them costs little). */
+const FIT_SPARE = 32;
 
 connection.onRequest(SurprisalRequest, async (p, token) => {
   const doc = documents.get(p.uri);

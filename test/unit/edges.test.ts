@@ -1,7 +1,8 @@
-// Pieces that run past the mask's right edge are inserted without the text that follows the mask (src/core/rightEdge.ts).
+// Candidates fitted to the text around the mask (src/core/edges.ts): no piece continues a word across a space the user
+// typed, and pieces that run past the mask's right edge are inserted without the text that follows the mask.
 import assert from 'node:assert/strict';
 import { placed, type Candidate } from '../../src/core/candidate';
-import { healRightEdge } from '../../src/core/rightEdge';
+import { fitCandidates, healRightEdge } from '../../src/core/edges';
 
 const MASK = '[MASK]';
 
@@ -16,13 +17,13 @@ function insertAll(text: string, span: { start: number; end: number }, cands: Ca
   return cands.map((c) => text.slice(0, c.joinLeft ? span.start - 1 : span.start) + c.insert + text.slice(span.end));
 }
 
-describe('healing the right edge of a fill', () => {
+describe('fitting candidates to the text around the mask', () => {
   it('drops the punctuation the text after the mask already has, and merges what then reads the same', () => {
     const text = 'for (let i = 0; i < n; i[MASK]) {';
-    const { span, cands } = at(text, [['++)', 0.5, true], ['++', 0.2, true], ['--)', 0.1, true], [')', 0.05, true], ['<', 0.02, false]]);
+    const { span, cands } = at(text, [['++)', 0.5, true], ['++', 0.2, true], ['--)', 0.1, true], [')', 0.05, true], ['<', 0.02, false], ['++', 0.01, false]]);
     const healed = healRightEdge(text, span, cands);
     assert.deepEqual(healed.map((c) => [c.text, c.token]), [['++', '++)'], ['--', '--)'], ['<', '<']]);
-    assert.ok(Math.abs(healed[0].score - 0.7) < 1e-12, 'both pieces put `++` in the document: their probabilities add');
+    assert.ok(Math.abs(healed[0].score - 0.71) < 1e-12, 'three pieces put `++` in the document: their probabilities add');
     assert.deepEqual(insertAll(text, span, healed), ['for (let i = 0; i < n; i++) {', 'for (let i = 0; i < n; i--) {', 'for (let i = 0; i < n; i<) {']);
   });
 
@@ -50,4 +51,19 @@ describe('healing the right edge of a fill', () => {
     const word = placed(text, span, { id: 7, token: 'Ġfoo )', text: 'foo)', attach: false, score: 0.5, pieces: [7, 9] });
     assert.deepEqual(healRightEdge(text, span, [word]), [word]);
   });
+
+  it('after a space the user typed, a piece that would continue the word before it is not offered; punctuation is', () => {
+    const text = 'Run npm [MASK] to install the dependencies.';
+    const { span, cands } = at(text, [['spec', 0.3, true], ['.', 0.2, true], ['install', 0.1], ['m', 0.05, true]]);
+    const fitted = fitCandidates(text, span, cands);
+    assert.deepEqual(fitted.map((c) => c.text), ['.', 'install']);
+    assert.deepEqual(insertAll(text, span, fitted), ['Run npm. to install the dependencies.', 'Run npm install to install the dependencies.']);
+    // Typed against the word, the continuation is what the user asks for.
+    const glued = at('Run npm[MASK] to install', [['spec', 0.3, true], ['install', 0.1]]);
+    assert.deepEqual(fitCandidates('Run npm[MASK] to install', glued.span, glued.cands).map((c) => c.text), ['spec', 'install']);
+    // At the start of a line, nothing joins the line above.
+    const line = at('first line\n[MASK] second', [['ing', 0.4, true], ['The', 0.2]]);
+    assert.deepEqual(fitCandidates('first line\n[MASK] second', line.span, line.cands).map((c) => c.text), ['The']);
+  });
 });
+

@@ -1,15 +1,26 @@
-// A byte-level vocabulary has pieces that run past the mask's right edge (`++)` in `i[MASK]) {`, `!")`): what the text
-// after the mask already says is not inserted twice.
+// Candidates as the text around the mask reads them: the model sees only tokens, so it cannot know that the user typed
+// a space before the mask, and a byte-level vocabulary has pieces that run past the mask's right edge (`++)`, `!")`).
 import { placed, type Candidate } from './candidate';
 import type { MaskSpan } from './masks';
 
 const PUNCTUATION = /^[^\p{L}\p{N}_\s]+$/u;
+const WORD_START = /^[\p{L}\p{N}_]/u;
+
+/**
+ * What the editor offers at a mask: `healRightEdge` after dropping the pieces that would continue the word before a
+ * space the user typed (`npm [MASK]` → not `…spec`, which would write `npmspec`: a RoBERTa mask takes the space before
+ * it, so the model cannot tell). Punctuation still attaches (`free [MASK]` → `.` writes `free.`).
+ */
+export function fitCandidates(text: string, span: MaskSpan, candidates: readonly Candidate[]): Candidate[] {
+  const spaced = /\s/.test(text[span.start - 1] ?? '');
+  return healRightEdge(text, span, spaced ? candidates.filter((c) => !(c.attach && WORD_START.test(c.text))) : candidates);
+}
 
 /**
  * The candidates as they read at this mask: a one-piece candidate whose text ends with punctuation that the text
  * right after the mask begins with loses that overlap (`++)` before `)` → `++`); one that is nothing but that
- * punctuation is dropped (it says the mask should be empty); candidates that now read the same are one, with their
- * probabilities added (both put that text in the document). Best first; whole words (several pieces) are unchanged.
+ * punctuation is dropped (it says the mask should be empty); candidates that now make the same edit are one, with
+ * their probabilities added (both put that text in the document). Best first; whole words (several pieces) are unchanged.
  */
 export function healRightEdge(text: string, span: MaskSpan, candidates: readonly Candidate[]): Candidate[] {
   const after = text.slice(span.end, span.end + 16);
@@ -17,7 +28,8 @@ export function healRightEdge(text: string, span: MaskSpan, candidates: readonly
   for (const c of candidates) {
     const healed = c.pieces ? c : trimmed(text, span, c, after);
     if (!healed) continue;
-    const key = `${healed.attach ? '+' : ' '}${healed.text}`;
+    // The same edit is the same fill, whichever piece it came from (`++` and `Ġ++` glued to `i` both write `++`).
+    const key = `${healed.joinLeft ? '<' : ' '}${healed.insert}`;
     const seen = merged.get(key);
     merged.set(key, seen ? { ...seen, score: seen.score + healed.score } : healed);
   }
