@@ -48,6 +48,8 @@ for (const f of ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.
   const src = path.join(ck.hyper.tokenizerDir, f);
   if (existsSync(src)) cpSync(src, path.join(out, f));
 }
+const { lr, warmup, decay, minLrRatio, totalSteps, seq, batch } = ck.hyper;
+writeFileSync(path.join(out, 'snapshot.json'), JSON.stringify({ run: path.basename(path.resolve(run)), step: ck.step, plan: { totalSteps, lr, warmup, decay, minLrRatio, seq, batch } }, null, 2) + '\n');
 writeFileSync(path.join(out, 'SNAPSHOT.md'), [
   `# Snapshot of ${path.basename(path.resolve(run))} at step ${ck.step} of ${ck.hyper.totalSteps}`,
   '',

@@ -7,8 +7,9 @@
 #
 # What it does, in order (each step is skipped when its output is already there):
 #   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
-#      — rebuilt byte-identically from the pins if this machine lost its ignored files (then the phases restart
-#      from random init: checkpoints live only in .model-work/);
+#      — rebuilt byte-identically from the pins if this machine lost its ignored files (checkpoints live only in
+#      .model-work/: the run then continues from the committed snapshot of phase A2, models/snapshots/, if there is
+#      one, else restarts from random init);
 #   1. phase A: sequence 128 (positions for 256), batch 16, lr 1.5e-3 with a linear decay planned over 58,600 steps,
 #      stopped at step 26,500 (--stop-at: the schedule stays the whole plan's);
 #   2. phase A2: continues A's model, its positions 128-255 copied from 0-127, at sequence 256 (batch 8: the same
@@ -75,27 +76,46 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
   grep -Eq '"stopped": "(done|step)"' "$out/summary.json" || { log "$(basename "$out") stopped before its last step; run this script again to continue"; exit 1; }
 }
 
-# (a resume repeats the cadence, for plans made before it was saved, and the stop, which is not part of the plan)
-CADENCE=(--eval-every 5000 --checkpoint-every 500 --stop-at $STOP_A)
-phase $NAME-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
-  --seq 128 --max-positions 256 --batch 16 --steps $STEPS_A --lr $LR_A --warmup 1000 --decay linear \
-  --position-init "$POS" --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500 --stop-at $STOP_A
-# A2 and B weigh prose more than the corpus does (code 48 / technical prose 31 / general English 21% of the bytes,
-# against 72 / 17 / 11): prose is the slice v2 gains least on. Evidence (card draft): two 1,000-step cool-down branches
-# from step 22,344, same recipe, on a 10% sample of each mix — the prose-weighted one +0.5 top-1 on prose, +0.3 on
-# English, -0.2 on code. Hard links, rebuilt identically from the corpus.
-# Why A2 moves to sequence 256 so early: positions 128-255 of a model trained at 128 are untrained, and they are not
-# harmless — the step-22,344 model scores 45.8% on held-out prose at sequence 128 and 23.4% at 256; 600 steps of
-# phase B's recipe (32 x 256) brought its own held-out split (all kinds) at 256 only to 36.6%. A2 starts with those
-# rows copied from the learned ones (scripts/model/copy-positions.mjs): they learn in hundreds of steps, not thousands.
-[ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
-[ -f $W/$NAME-a/model-256/config.json ] || node scripts/model/copy-positions.mjs $W/$NAME-a/model $W/$NAME-a/model-256 128
-CADENCE=(--eval-every 5000 --checkpoint-every 500)
-phase $NAME-a2 $W/docs/train-m35 --from $W/$NAME-a/model-256 \
-  --seq 256 --batch 8 --steps $((STEPS_A - STOP_A)) --lr $LR_A2 --warmup 300 --decay linear \
-  --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+# A machine without this run's checkpoints (the work folder is not kept between sessions): continue from the committed
+# snapshot of phase A2 (models/snapshots/, scripts/model/snapshot.mjs) rather than train A and A2 again from random
+# init — phase A2r runs A2's remaining steps on A2's schedule (fresh Adam moments, a short warm-up), then B follows it.
+SNAP=models/snapshots/$NAME-a2
+A2=$NAME-a2
+if [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && [ -f $SNAP/snapshot.json ]; then
+  read -r S_STEP S_TOTAL S_LR < <(node -e 'const s = require(process.argv[1]); const p = s.plan; const f = p.decay === "linear" ? (p.totalSteps - s.step) / (p.totalSteps - p.warmup) : 0.5 * (1 + Math.cos(Math.PI * (s.step - p.warmup) / (p.totalSteps - p.warmup))); console.log(s.step, p.totalSteps, (p.lr * f).toExponential(3))' "$PWD/$SNAP/snapshot.json")
+  log "no checkpoints here: continuing phase A2 from the committed snapshot (step $S_STEP of $S_TOTAL, lr $S_LR)"
+  [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
+  A2=$NAME-a2r
+  CADENCE=(--eval-every 5000 --checkpoint-every 500)
+  phase $A2 $W/docs/train-m35 --from $SNAP --seq 256 --batch 8 --steps $((S_TOTAL - S_STEP)) --lr $S_LR --warmup 100 --decay linear \
+    --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+elif [ ! -f $W/$NAME-a2r/checkpoint.bin ]; then
+  # (a resume repeats the cadence, for plans made before it was saved, and the stop, which is not part of the plan)
+  CADENCE=(--eval-every 5000 --checkpoint-every 500 --stop-at $STOP_A)
+  phase $NAME-a $W/docs/train --tokenizer $W/tokenizer-$VOCAB --layers $L --hidden $H --heads $A --intermediate $F \
+    --seq 128 --max-positions 256 --batch 16 --steps $STEPS_A --lr $LR_A --warmup 1000 --decay linear \
+    --position-init "$POS" --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500 --stop-at $STOP_A
+  # A2 and B weigh prose more than the corpus does (code 48 / technical prose 31 / general English 21% of the bytes,
+  # against 72 / 17 / 11): prose is the slice v2 gains least on. Evidence (card draft): two 1,000-step cool-down branches
+  # from step 22,344, same recipe, on a 10% sample of each mix — the prose-weighted one +0.5 top-1 on prose, +0.3 on
+  # English, -0.2 on code. Hard links, rebuilt identically from the corpus.
+  # Why A2 moves to sequence 256 so early: positions 128-255 of a model trained at 128 are untrained, and they are not
+  # harmless — the step-22,344 model scores 45.8% on held-out prose at sequence 128 and 23.4% at 256; 600 steps of
+  # phase B's recipe (32 x 256) brought its own held-out split (all kinds) at 256 only to 36.6%. A2 starts with those
+  # rows copied from the learned ones (scripts/model/copy-positions.mjs): they learn in hundreds of steps, not thousands.
+  [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
+  [ -f $W/$NAME-a/model-256/config.json ] || node scripts/model/copy-positions.mjs $W/$NAME-a/model $W/$NAME-a/model-256 128
+  CADENCE=(--eval-every 5000 --checkpoint-every 500)
+  phase $NAME-a2 $W/docs/train-m35 --from $W/$NAME-a/model-256 \
+    --seq 256 --batch 8 --steps $((STEPS_A - STOP_A)) --lr $LR_A2 --warmup 300 --decay linear \
+    --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+else
+  A2=$NAME-a2r
+  CADENCE=(--eval-every 5000 --checkpoint-every 500)
+  phase $A2
+fi
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
-phase $NAME-b $W/docs/train-m35 --from $W/$NAME-a2/model \
+phase $NAME-b $W/docs/train-m35 --from $W/$A2/model \
   --seq 256 --batch 32 --steps $STEPS_B --lr $LR_B --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
 log "training done; the gate:"
