@@ -23,6 +23,11 @@ log "per language, per token"
 node scripts/model/per-language.mjs "$OUT/per-language.json" v1="$OUT/v1" v2=models/default > "$OUT/per-language.md"
 log "per language, per whole word"
 node scripts/model/per-language.mjs "$OUT/per-language-ww.json" --whole-word v1="$OUT/v1" v2=models/default > "$OUT/per-language-ww.md"
+log "narrative English held out (Jane Austen, .corpus/supplement/valid; trained on in phase B only)"
+for m in v1="$OUT/v1" v2=models/default; do
+  node dist/cli.js eval .corpus/supplement/valid --model "${m#*=}" --seq 256 --threads 1 --json > "$OUT/narrative-${m%%=*}.json"
+  node dist/cli.js eval .corpus/supplement/valid --model "${m#*=}" --seq 256 --threads 1 --whole-word --json > "$OUT/narrative-${m%%=*}-ww.json"
+done
 log "sanity cases"
 node scripts/model/sanity.mjs models/default --markdown > "$OUT/sanity.md"
 node scripts/model/sanity.mjs "$OUT/v1" > "$OUT/sanity-v1.txt"
