@@ -19,6 +19,7 @@ const resultsDir = path.join(root, '.test-results');
 mkdirSync(resultsDir, { recursive: true });
 let passed = 0, failed = 0;
 const rows = [];
+const failures = [];
 for (const s of suites) {
   const file = path.join(resultsDir, `${s.name}.json`);
   rmSync(file, { force: true });
@@ -28,9 +29,12 @@ for (const s of suites) {
   if (existsSync(file)) res = JSON.parse(readFileSync(file, 'utf8'));
   else if (r.status === 0) res = { passed: 0, failed: 1, note: 'suite exited 0 without writing results' };
   passed += res.passed; failed += res.failed;
+  for (const f of res.failures ?? []) failures.push(`${s.name}: ${f.title}\n      ${f.message.split('\n').slice(0, 4).join('\n      ')}`);
   rows.push(`${s.name}: ${res.passed} passed, ${res.failed} failed${res.note ? ` (${res.note})` : ''}`);
 }
 console.log('\n=== summary ===');
 for (const r of rows) console.log('  ' + r);
+// Repeated here because a CI log is often read from its end.
+for (const f of failures) console.log('  FAILED ' + f);
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 && passed > 0 ? 0 : 1);

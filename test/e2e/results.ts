@@ -1,5 +1,5 @@
 // Pass/fail counts of an e2e suite: printed with each failure's name, message and screenshot, then written for
-// scripts/test.mjs (CLOZE_TEST_RESULT). Shared by the extension-host suite, its runner and the UI runner.
+// scripts/test.mjs (CLOZE_TEST_RESULT) with the failures, which it repeats under its summary. Shared by the extension-host suite, its runner and the UI runner.
 import * as fs from 'fs';
 import type * as Mocha from 'mocha';
 
@@ -42,5 +42,7 @@ export function writeResult(name: string, res: SuiteResult): void {
     console.log(`  FAILED ${f.title}\n    ${f.message.split('\n').join('\n    ')}${f.screenshot ? `\n    screenshot: ${f.screenshot}` : ''}`);
   }
   const file = process.env.CLOZE_TEST_RESULT;
-  if (file) fs.writeFileSync(file, JSON.stringify({ passed: res.passed, failed: res.failed, note: res.note }));
+  // The failures go in too: scripts/test.mjs repeats them under its summary, the part of a long log people see.
+  const failures = res.failures.map((f) => ({ title: f.title, message: f.message.slice(0, 600) }));
+  if (file) fs.writeFileSync(file, JSON.stringify({ passed: res.passed, failed: res.failed, note: res.note, failures }));
 }
