@@ -159,8 +159,10 @@ describe('training off the service thread', function () {
       await sleep(50);
     }
     const pid = Number(/child (\d+)/.exec(text)![1]);
-    // Training has started once the run folder holds its log of steps.
-    while (!existsSync(path.join(out, 'train-log.jsonl'))) {
+    // Training has taken a step once its log holds a progress line (the file itself starts with the "before"
+    // evaluation, at step 0: a kill then may stop the child before any step, leaving a step-0 checkpoint).
+    const logFile = path.join(out, 'train-log.jsonl');
+    while (!(existsSync(logFile) && readFileSync(logFile, 'utf8').includes('"type":"progress"'))) {
       assert.ok(alive(pid), 'the child ended before training');
       await sleep(50);
     }
