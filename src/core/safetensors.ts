@@ -1,6 +1,7 @@
 // Reads and writes the safetensors format (Hugging Face's weight files), so models without ONNX can be imported and ours exported.
 import { promises as fs } from 'node:fs';
 import { ClozeError, errorText } from './errors';
+import { fromHalfBits, toHalfBits } from './half';
 
 /** Element types we convert to float32 (others are listed but cannot be read as weights). */
 export type SafeDType = 'F32' | 'F16' | 'BF16' | 'F64';
@@ -85,16 +86,6 @@ export async function readSafetensors(file: string): Promise<SafeTensorFile> {
   return parseSafetensors(buf, file);
 }
 
-/** float16 bits → float32 value. */
-function halfToFloat(h: number): number {
-  const s = h & 0x8000 ? -1 : 1;
-  const e = (h >> 10) & 0x1f;
-  const f = h & 0x3ff;
-  if (e === 0) return s * f * 2 ** -24;
-  if (e === 31) return f ? NaN : s * Infinity;
-  return s * (1 + f / 1024) * 2 ** (e - 15);
-}
-
 function toFloat32(bytes: Buffer, dtype: string, what: string): Float32Array {
   // Copy to an aligned buffer: offsets in the file need not be multiples of 4.
   const aligned = new Uint8Array(bytes.length);
@@ -108,7 +99,7 @@ function toFloat32(bytes: Buffer, dtype: string, what: string): Float32Array {
       const h = new Uint16Array(aligned.buffer);
       const out = new Float32Array(h.length);
       const table = new Float32Array(65536);
-      for (let i = 0; i < 65536; i++) table[i] = halfToFloat(i);
+      for (let i = 0; i < 65536; i++) table[i] = fromHalfBits(i);
       for (let i = 0; i < h.length; i++) out[i] = table[h[i]];
       return out;
     }
@@ -129,17 +120,21 @@ export interface SafeTensorOut {
   readonly data: Float32Array;
 }
 
-/** A safetensors file of float32 tensors, in name order (as the format's writers sort them), 8-byte aligned header. */
-export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensorOut>, metadata: Record<string, string> = { format: 'pt' }): Buffer {
+/**
+ * A safetensors file of the tensors in name order (as the format's writers sort them), 8-byte aligned header, stored as
+ * float32 or, for a snapshot half the size, float16 (rounded to nearest even).
+ */
+export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensorOut>, metadata: Record<string, string> = { format: 'pt' }, dtype: 'F32' | 'F16' = 'F32'): Buffer {
   const names = [...tensors.keys()].sort();
+  const width = BYTES[dtype];
   const header: Record<string, unknown> = { __metadata__: metadata };
   let offset = 0;
   for (const name of names) {
     const t = tensors.get(name)!;
     const count = t.shape.reduce((a, b) => a * b, 1);
     if (count !== t.data.length) throw new Error(`tensor ${name}: ${t.data.length} values for shape [${t.shape.join(', ')}]`);
-    header[name] = { dtype: 'F32', shape: [...t.shape], data_offsets: [offset, offset + t.data.byteLength] };
-    offset += t.data.byteLength;
+    header[name] = { dtype, shape: [...t.shape], data_offsets: [offset, offset + count * width] };
+    offset += count * width;
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((8 + Buffer.byteLength(json)) % 8)) % 8);
@@ -150,8 +145,9 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafeTensorOut>, m
   let at = 8 + head.length;
   for (const name of names) {
     const d = tensors.get(name)!.data;
-    Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(out, at);
-    at += d.byteLength;
+    if (dtype === 'F32') Buffer.from(d.buffer, d.byteOffset, d.byteLength).copy(out, at);
+    else for (let i = 0; i < d.length; i++) out.writeUInt16LE(toHalfBits(d[i]), at + 2 * i);
+    at += d.length * width;
   }
   return out;
 }

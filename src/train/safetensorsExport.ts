@@ -29,7 +29,7 @@ export function transformersTensors(cfg: BertConfig, params: Params): Map<string
   return out;
 }
 
-/** model.safetensors bytes for `params` (float32, metadata format "pt" as transformers expects). */
-export function encodeTransformersCheckpoint(cfg: BertConfig, params: Params): Buffer {
-  return encodeSafetensors(transformersTensors(cfg, params), { format: 'pt' });
+/** model.safetensors bytes for `params` (float32, or float16 for a small snapshot; metadata format "pt" as transformers expects). */
+export function encodeTransformersCheckpoint(cfg: BertConfig, params: Params, dtype: 'F32' | 'F16' = 'F32'): Buffer {
+  return encodeSafetensors(transformersTensors(cfg, params), { format: 'pt' }, dtype);
 }

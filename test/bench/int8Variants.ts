@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { QUANTIZED_GRAPH } from '../../src/core/precision';
-import { fromHalfBits } from '../../src/train/onnx/halfWeights';
+import { fromHalfBits } from '../../src/core/half';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
 import { quantizeModel, symmetricScale, type QuantizeOptions } from '../../src/train/onnx/quantize';
 import { measureAgreement, measureLatency } from '../../src/train/quantizeCheck';

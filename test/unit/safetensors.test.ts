@@ -265,6 +265,21 @@ describe('safetensors-only model folders', function () {
     assert.deepEqual([...st.read('b')], [1, -5]);
   });
 
+  it('writes F16: half the bytes, each value rounded to the nearest half (ties to even), read back by the parser', () => {
+    const values = new Float32Array([1, -2, 0.1, 65504, 70000, 2 ** -24, 1 + 2 ** -11, 1 + 3 * 2 ** -11]);
+    const tensors = new Map([['w', { shape: [2, 4], data: values }], ['b', { shape: [1], data: new Float32Array([3.14159]) }]]);
+    const f32 = encodeSafetensors(tensors);
+    const f16 = encodeSafetensors(tensors, { format: 'pt' }, 'F16');
+    const st = parseSafetensors(f16);
+    assert.deepEqual(st.tensors.get('w')?.shape, [2, 4]);
+    assert.equal(st.tensors.get('w')?.dtype, 'F16');
+    const dataBytes = (b: Buffer): number => b.length - 8 - Number(b.readBigUInt64LE(0));
+    assert.deepEqual([dataBytes(f32), dataBytes(f16)], [9 * 4, 9 * 2]);
+    // 0.1 → 0x2e66; 65504 is the largest half; 70000 overflows to +Inf; 1 + 2^-11 ties down to 1, 1 + 3·2^-11 up to 1 + 2^-9.
+    assert.deepEqual([...st.read('w')], [1, -2, 0.0999755859375, 65504, Infinity, 2 ** -24, 1, 1 + 2 ** -9]);
+    assert.deepEqual([...st.read('b')], [3.140625]);
+  });
+
   it('a truncated safetensors file is a model-corrupt error, not a crash', async () => {
     const dir = safetensorsOnlyCopy('bert-tiny-wordpiece', path.join(tmp, 'truncated'), ['model.safetensors']);
     const whole = readFileSync(path.join(fixture('bert-tiny-wordpiece'), 'model.safetensors'));

@@ -1,6 +1,6 @@
 // Dynamic int8 quantisation of an inference graph's weight MatMuls (per-output-channel weights), for faster CPU fills.
 import { onnx } from 'onnx-proto';
-import { fromHalfBits } from './halfWeights';
+import { fromHalfBits } from '../../core/half';
 
 const DT = onnx.TensorProto.DataType;
 const INT = onnx.AttributeProto.AttributeType.INT;

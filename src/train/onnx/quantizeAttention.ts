@@ -1,6 +1,6 @@
 // int8 for the fused graph's Attention nodes (ORT's QAttention), whose packed Q/K/V weights quantize.ts cannot reach.
 import { onnx } from 'onnx-proto';
-import { fromHalfBits } from './halfWeights';
+import { fromHalfBits } from '../../core/half';
 
 const DT = onnx.TensorProto.DataType;
 const MS_DOMAIN = 'com.microsoft';
