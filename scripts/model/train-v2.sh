@@ -9,8 +9,7 @@
 # What it does, in order (each step is skipped when its output is already there):
 #   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
 #      — rebuilt byte-identically from the pins if this machine lost its ignored files (checkpoints live only in
-#      .model-work/: the run then continues from the committed snapshot of phase A2, models/snapshots/, if there is
-#      one, else restarts from random init);
+#      .model-work/: phase B then starts from the shipped model, phase A2's release, if models/default is v2);
 #   1. phase A: sequence 128 (positions for 256), batch 16, lr 1.5e-3 with a linear decay planned over 58,600 steps,
 #      stopped at step 26,500 (--stop-at: the schedule stays the whole plan's);
 #   2. phase A2: continues A's model, its positions 128-255 copied from 0-127, at sequence 256 (batch 8: the same
@@ -77,19 +76,16 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
   grep -Eq '"stopped": "(done|step)"' "$out/summary.json" || { log "$(basename "$out") stopped before its last step; run this script again to continue"; exit 1; }
 }
 
-# A machine without this run's checkpoints (the work folder is not kept between sessions): continue from the committed
-# snapshot of phase A2 (models/snapshots/, scripts/model/snapshot.mjs) rather than train A and A2 again from random
-# init — phase A2r runs A2's remaining steps on A2's schedule (fresh Adam moments, a short warm-up), then B follows it.
-SNAP=models/snapshots/$NAME-a2
+# A machine without this run's checkpoints (the work folder is not kept between sessions): phase A2's final model is
+# the shipped one (models/default, v2's first release, eval.json version 2; its weights rounded to float16), so phase B
+# starts from it instead of training A and A2 again from random init. (Until that release this branch continued A2
+# from a committed float16 snapshot, models/snapshots/v2s-a2, which the release replaced.)
 A2=$NAME-a2
-if [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && [ -f $SNAP/snapshot.json ]; then
-  read -r S_STEP S_TOTAL S_LR < <(node -e 'const s = require(process.argv[1]); const p = s.plan; const f = p.decay === "linear" ? (p.totalSteps - s.step) / (p.totalSteps - p.warmup) : 0.5 * (1 + Math.cos(Math.PI * (s.step - p.warmup) / (p.totalSteps - p.warmup))); console.log(s.step, p.totalSteps, (p.lr * f).toExponential(3))' "$PWD/$SNAP/snapshot.json")
-  log "no checkpoints here: continuing phase A2 from the committed snapshot (step $S_STEP of $S_TOTAL, lr $S_LR)"
+A2_MODEL=$W/$NAME-a2/model
+if [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && grep -q '"version": 2' models/default/eval.json; then
+  log "no checkpoints here: phase B starts from the shipped model (phase A2's release)"
   [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
-  A2=$NAME-a2r
-  CADENCE=(--eval-every 5000 --checkpoint-every 500)
-  phase $A2 $W/docs/train-m35 --from $SNAP --seq 256 --batch 8 --steps $((S_TOTAL - S_STEP)) --lr $S_LR --warmup 100 --decay linear \
-    --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
+  A2_MODEL=models/default
 elif [ ! -f $W/$NAME-a2r/checkpoint.bin ]; then
   # (a resume repeats the cadence, for plans made before it was saved, and the stop, which is not part of the plan)
   CADENCE=(--eval-every 5000 --checkpoint-every 500 --stop-at $STOP_A)
@@ -112,6 +108,7 @@ elif [ ! -f $W/$NAME-a2r/checkpoint.bin ]; then
     --threads $THREADS --held-out 0.003 --eval-every 5000 --checkpoint-every 500
 else
   A2=$NAME-a2r
+  A2_MODEL=$W/$A2/model
   CADENCE=(--eval-every 5000 --checkpoint-every 500)
   phase $A2
 fi
@@ -125,7 +122,7 @@ if [ ! -d $W/docs/train-b ]; then
   mv $W/docs/train-b.tmp $W/docs/train-b
 fi
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
-phase $NAME-b $W/docs/train-b --from $W/$A2/model \
+phase $NAME-b $W/docs/train-b --from $A2_MODEL \
   --seq 256 --batch 32 --steps $STEPS_B --lr $LR_B --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
 log "training done; the gate:"

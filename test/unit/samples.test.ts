@@ -9,7 +9,7 @@ import { repoRoot } from '../paths';
 
 /** The right answers for each line of samples/workspace/sentences.txt above its "Harder" line. */
 const ANSWERS: Record<string, readonly string[]> = {
-  'Run npm [MASK] to install the dependencies.': ['install', 'i', 'ci'],
+  "console.[MASK]('Server listening on port ' + port);": ['log', 'info'],
   'Copyright (c) 2024 The Authors. All rights [MASK].': ['reserved'],
   'Licensed under the Apache [MASK], Version 2.0.': ['License', 'license'],
   'print("Hello, [MASK]!")': ['world', 'World'],
