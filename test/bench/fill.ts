@@ -203,7 +203,8 @@ async function benchModel(m: BenchModel, opts: FillBenchOptions): Promise<ModelR
     session_options: { graphOptimizationLevel: 'all', intraOpNumThreads: opts.threads, interOpNumThreads: 1 },
   });
 
-  const { text, maskPosition } = await textOfWindow(full.tokenizer, window);
+  // The model's own mask token: transformers.js knows only that one (`<mask>` for RoBERTa), the engine both.
+  const { text, maskPosition } = await textOfWindow(full.tokenizer, window, full.info.maskToken);
   const ours = await full.tokenizer.encodeFramed(text);
   const theirs = anchor.tokenizer(text, { padding: true, truncation: true }) as { input_ids: { dims: number[]; tolist(): unknown } };
   const theirIds = (theirs.input_ids.tolist() as (number | bigint)[][])[0].map(Number);

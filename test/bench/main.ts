@@ -18,6 +18,8 @@ interface Args {
   readonly quick: boolean;
   /** Fill latency of the bert-base-sized encoder only (128 and 256 tokens). */
   readonly base: boolean;
+  /** Fill latency of the shipped default model only (models/default, its own 256-token window). */
+  readonly defaultModel: boolean;
   /** Fill latency of the plain, fused, int8 and fused+int8 graphs only (main subject and models/default). */
   readonly fused: boolean;
   /** Fill latency with ORT thread spinning on and off, idle and during a cloze train run, only (issue 12 #4). */
@@ -28,12 +30,13 @@ interface Args {
   readonly threads?: number;
 }
 
-const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--fused] [--spinning] [--burst] [--runs N] [--threads N]';
+const USAGE = 'usage: npm run bench -- [--only fill|train] [--quick] [--base] [--default-model] [--fused] [--spinning] [--burst] [--runs N] [--threads N]';
 
 function parseArgs(argv: readonly string[]): Args {
   let only: Part | undefined;
   let quick = false;
   let base = false;
+  let defaultModel = false;
   let fused = false;
   let spinning = false;
   let burst = false;
@@ -48,6 +51,7 @@ function parseArgs(argv: readonly string[]): Args {
     const a = argv[i];
     if (a === '--quick') quick = true;
     else if (a === '--base') base = true;
+    else if (a === '--default-model') defaultModel = true;
     else if (a === '--fused') fused = true;
     else if (a === '--spinning') spinning = true;
     else if (a === '--burst') burst = true;
@@ -62,7 +66,7 @@ function parseArgs(argv: readonly string[]): Args {
       process.exit(0);
     } else throw new Error(`unknown option ${a}\n${USAGE}`);
   }
-  return { only, quick, base, fused, spinning, burst, runs, threads };
+  return { only, quick, base, defaultModel, fused, spinning, burst, runs, threads };
 }
 
 async function main(): Promise<void> {
@@ -89,24 +93,25 @@ async function main(): Promise<void> {
     results.spinning = r;
   }
   if (args.only !== 'train' && !args.fused && !args.spinning && !args.burst) {
-    // --base: the bert-base-sized encoder alone; --quick: the main subject (6,000-row vocabulary, 256-token window).
-    results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.quick ? 'main' : 'all', log), opts);
+    // --base: the bert-base-sized encoder alone; --default-model: the shipped model alone; --quick: the main subject
+    // (6,000-row vocabulary, 256-token window).
+    results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.defaultModel ? 'default' : args.quick ? 'main' : 'all', log), opts);
   }
   // --fused alone, or part of the full bench: plain vs fused vs int8 graphs of the same weights.
-  if (args.fused || (!args.only && !args.quick && !args.base && !args.spinning && !args.burst)) results.fused = await benchFused(opts);
+  if (args.fused || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.spinning && !args.burst)) results.fused = await benchFused(opts);
   // --burst alone (--runs N = rounds), or part of the full bench: the bundled service answering bursts of completions.
-  if (args.burst || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning)) {
+  if (args.burst || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.fused && !args.spinning)) {
     log('completion bursts over LSP …');
     const r = await benchBurst({ rounds: (args.burst ? args.runs : undefined) ?? 3, requests: 1000, typing: 200, idleFills: 10, maxPieces: [2, 1], log });
     printBurst(r);
     results.burst = r;
   }
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.fused && !args.spinning && !args.burst)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.fused && !args.spinning && !args.burst)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {
-    log(`training throughput skipped in ${args.base ? '--base' : args.fused ? '--fused' : args.spinning ? '--spinning' : args.burst ? '--burst' : '--quick'} (npm run bench -- --only train [--quick])`);
+    log(`training throughput skipped in ${args.base ? '--base' : args.defaultModel ? '--default-model' : args.fused ? '--fused' : args.spinning ? '--spinning' : args.burst ? '--burst' : '--quick'} (npm run bench -- --only train [--quick])`);
   }
   results.seconds = (Date.now() - started.getTime()) / 1000;
   // Other processes on a 2-core machine move absolute times a lot; the ratios hold better. Keep the context.

@@ -134,7 +134,31 @@ async function bertFixture(): Promise<BenchModel> {
   };
 }
 
-export type ModelSet = 'main' | 'all' | 'base';
+/**
+ * The shipped default model (models/default: RoBERTa, byte-level BPE, float16 weights folded to float32 at load) as
+ * users get it: the engine loads the folder itself (head-at-masks graph); transformers.js and the engine's full-logits
+ * view read its `model.onnx`, linked as `onnx/model.onnx`.
+ */
+async function shippedDefault(): Promise<BenchModel> {
+  const src = path.join(repoRoot, 'models', 'default');
+  const id = 'cloze-default';
+  const dir = path.join(modelsRoot, id);
+  await fs.rm(dir, { recursive: true, force: true });
+  for (const f of ['config.json', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json']) await link(path.join(src, f), path.join(dir, f));
+  await link(path.join(src, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
+  const cfg = configFromHF(JSON.parse(await fs.readFile(path.join(src, 'config.json'), 'utf8')) as object);
+  return {
+    label: `${id} (models/default)`,
+    description: `the bundled model, ${cfg.modelType} ${cfg.layers} layers × ${cfg.hidden} hidden, ${cfg.heads} heads, FFN ${cfg.intermediate}, vocab ${cfg.vocabSize}`,
+    parameters: paramCount(cfg),
+    windowTokens: cfg.maxPositions - cfg.positionOffset,
+    maskedDir: src,
+    fullDir: dir,
+    anchorId: id,
+  };
+}
+
+export type ModelSet = 'main' | 'all' | 'base' | 'default';
 
 /** The bert-base-sized subject at each of BASE_WINDOWS (one export, shared). */
 async function baseModels(log: (m: string) => void): Promise<BenchModel[]> {
@@ -145,12 +169,14 @@ async function baseModels(log: (m: string) => void): Promise<BenchModel[]> {
 
 /**
  * Builds (or reuses) the benchmark model folders. `main`: the 256-token subject only. `base`: the bert-base-sized
- * encoder at 128 and 256 tokens. `all`: main, the bert-base-sized vocabulary, the PyTorch-made fixture and base.
+ * encoder at 128 and 256 tokens. `default`: the shipped default model. `all`: main, the bert-base-sized vocabulary, the
+ * PyTorch-made fixture, the shipped default model and base.
  */
 export async function prepareModels(set: ModelSet, log: (m: string) => void = () => undefined): Promise<BenchModel[]> {
   await fs.mkdir(modelsRoot, { recursive: true });
   if (set === 'base') return baseModels(log);
+  if (set === 'default') return [await shippedDefault()];
   const main = await randomBert(RANDOM_BERT, log);
   if (set === 'main') return [main];
-  return [main, await randomBert(RANDOM_BERT_BIG_VOCAB, log), await bertFixture(), ...(await baseModels(log))];
+  return [main, await randomBert(RANDOM_BERT_BIG_VOCAB, log), await bertFixture(), await shippedDefault(), ...(await baseModels(log))];
 }

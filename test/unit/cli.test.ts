@@ -58,11 +58,15 @@ describe('cloze fill (CLI)', () => {
     const r = run('fill', 'This program is free [MASK].', '--targets', 'free,software', '--json');
     assert.equal(r.status, 0, r.stderr);
     const out = JSON.parse(r.stdout) as { token: number; token_str: string; score: number }[];
-    assert.deepEqual(out.map((x) => x.token_str), [' free', ' software']);
+    // Both words with their byte-level space, best first (which is first depends on the bundled model).
+    assert.deepEqual(out.map((x) => x.token_str).sort(), [' free', ' software']);
+    assert.ok(out[0].score >= out[1].score, JSON.stringify(out));
     // The same probabilities as the plain fill gives these pieces (the targets only restrict the list).
-    const all = JSON.parse(run('fill', 'This program is free [MASK].', '--json', '--top-k', '2').stdout) as { token: number; score: number }[];
-    assert.deepEqual(out.map((x) => x.token), all.map((x) => x.token));
-    assert.ok(Math.abs(out[0].score - all[0].score) < 1e-9 && out[0].score > 0.5, JSON.stringify(out));
+    const all = JSON.parse(run('fill', 'This program is free [MASK].', '--json', '--top-k', '1000').stdout) as { token: number; score: number }[];
+    for (const x of out) {
+      const same = all.find((a) => a.token === x.token);
+      assert.ok(same && Math.abs(same.score - x.score) < 1e-9, `${x.token_str}: ${x.score} against ${same?.score}`);
+    }
     // The vocabulary's own spelling still picks that exact piece, as the pipeline's vocab lookup does.
     const bare = JSON.parse(run('fill', 'This program is free [MASK].', '--targets', '\u0120free', '--json').stdout) as { token_str: string }[];
     assert.equal(bare[0].token_str, ' free');

@@ -5,6 +5,7 @@ import * as path from 'path';
 import * as vscode from 'vscode';
 import { e2eTempDir } from '../tempDirs';
 import { fixturesDir, repoRoot } from '../../paths';
+import { percentIn } from '../percent';
 
 /** What `activate` returns (the extension's public contract). */
 export interface ClozeApi {
@@ -71,9 +72,9 @@ export async function hoverTextAt(doc: vscode.TextDocument, pos: vscode.Position
 
 /** Percentage shown in a completion item's detail (e.g. "68.1%"), as a number. */
 export function percentOf(item: vscode.CompletionItem): number {
-  const m = /(\d+(?:\.\d+)?)\s*%/.exec(item.detail ?? '');
-  assert.ok(m, `detail of "${labelOf(item)}" shows no percentage: ${JSON.stringify(item.detail)}`);
-  return Number(m[1]);
+  const p = percentIn(item.detail ?? '');
+  assert.ok(p !== undefined, `detail of "${labelOf(item)}" shows no percentage: ${JSON.stringify(item.detail)}`);
+  return p;
 }
 
 /** Closes every editor, discarding changes (a plain close would ask whether to save each untitled document). */

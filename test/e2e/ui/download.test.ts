@@ -33,7 +33,7 @@ describe('Cloze in the browser: Download Model from the Hub', () => {
   });
 
   it('palette → typed Hub id → progress notification with bytes and speed → model selected and filling', async () => {
-    const { workbench, page, workspace, clozeLog } = await uiSession();
+    const { workbench, page, workspace, clozeLog, writeFile } = await uiSession();
     hub.throttle = { bytes: 48 * 1024, ms: 200 };
     await workbench.runCommand('Cloze: Download Model', true);
     const rows = page.locator('.quick-input-widget .quick-input-list .monaco-list-row');
@@ -62,16 +62,15 @@ describe('Cloze in the browser: Download Model from the Hub', () => {
     assert.ok(fs.existsSync(path.join(hfHome, 'hub', 'models--cloze-test--bert-tiny', 'refs', 'main')));
 
     await workbench.runCommand('Notifications: Clear All Notifications');
-    await workbench.openFile(path.join(workspace, 'sentences.txt'));
-    await workbench.newLineAtEnd();
+    // A file of its own: what the model predicts depends on the whole window, and the sample files change.
+    await workbench.openFile(writeFile('downloaded.txt', ''));
     await workbench.type('This program is free .');
     await page.keyboard.press('ArrowLeft');
     await workbench.type('[MASK]');
     const items = await workbench.suggestions();
     console.log(`      suggestions: ${items.map((i) => `${i.label} ${i.details}`).join(' | ')}`);
-    // Other masks in sentences.txt add joint combinations ("… together", issue 11) to the list; the top word is the fill.
-    const words = items.filter((i) => !/together/.test(i.details));
-    assert.strictEqual(words[0].label, 'software');
+    // bert-tiny's best fill for this sentence alone (its PyTorch reference: test/e2e/ui/editing.test.ts).
+    assert.strictEqual(items[0].label, 'software');
     await screenshot('ui-download-filled');
   });
 

@@ -9,6 +9,7 @@ import { launchChromium } from '../browser';
 import { CodeServer, loadTools, repoRoot, startCodeServer } from '../codeServer';
 import { bertDir, screenshotsDir } from './session';
 import { Workbench } from './workbench';
+import { percentIn } from '../percent';
 
 describe('Cloze in the browser: Restricted Mode', () => {
   let cs: CodeServer | undefined;
@@ -57,7 +58,7 @@ describe('Cloze in the browser: Restricted Mode', () => {
     await workbench.type('This program is free [MASK]');
     const rows = await workbench.suggestions();
     assert.ok(rows.length > 0 && rows.every((r) => /%/.test(r.details)), `suggestions: ${JSON.stringify(rows)}`);
-    const pct = rows.map((r) => Number(/(\d+(?:\.\d+)?)%/.exec(r.details)?.[1]));
+    const pct = rows.map((r) => percentIn(r.details) ?? NaN);
     assert.deepStrictEqual(pct, [...pct].sort((a, b) => b - a), `the list is not in probability order: ${pct.join(' ')}`);
     fs.mkdirSync(screenshotsDir, { recursive: true });
     await workbench.page.screenshot({ path: path.join(screenshotsDir, 'ui-restricted-fill.png') });

@@ -3,6 +3,7 @@
 import * as assert from 'assert';
 import { screenshot, uiSession } from './session';
 import type { Workbench } from './workbench';
+import { percentIn } from '../percent';
 
 /** Puts the cursor `back` characters before the end of the first line and types `[MASK]` there. */
 async function typeMaskBefore(workbench: Workbench, back: number): Promise<void> {
@@ -36,7 +37,7 @@ describe('Cloze in the browser: whole words and joint fills (issue 11)', () => {
     const at = rows.findIndex((r) => r.label === 'setState');
     assert.ok(at >= 0, `no whole word setState among ${rows.map((r) => r.label).join(', ')}`);
     assert.ok(rows.every((r) => /\d%/.test(r.details)), 'a row without its percentage');
-    const shares = rows.map((r) => Number(/(\d+(?:\.\d+)?)%/.exec(r.details)?.[1]));
+    const shares = rows.map((r) => percentIn(r.details) ?? NaN);
     assert.ok(Math.abs(shares.reduce((a, b) => a + b, 0) - 100) < 1, `shares of the listed words should sum to 100%: ${shares.join(' ')}`);
     for (let i = 0; i < at; i++) await workbench.page.keyboard.press('ArrowDown');
     await workbench.page.keyboard.press('Enter');
