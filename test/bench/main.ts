@@ -73,6 +73,8 @@ async function main(): Promise<void> {
   // Fills through the service during its own training run: alone, with flags of its own (test/bench/duringTraining.ts).
   if (process.argv.includes('--during-training')) return mainDuringTraining(process.argv.slice(2));
   const args = parseArgs(process.argv.slice(2));
+  // --base and --default-model time one fill subject and nothing else.
+  const oneSubject = args.base || args.defaultModel;
   const started = new Date();
   const machine = machineInfo();
   const log = (m: string) => console.log(`[bench] ${m}`);
@@ -98,16 +100,16 @@ async function main(): Promise<void> {
     results.fill = await benchFill(await prepareModels(args.base ? 'base' : args.defaultModel ? 'default' : args.quick ? 'main' : 'all', log), opts);
   }
   // --fused alone, or part of the full bench: plain vs fused vs int8 graphs of the same weights.
-  if (args.fused || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.spinning && !args.burst)) results.fused = await benchFused(opts);
+  if (args.fused || (!args.only && !args.quick && !oneSubject && !args.spinning && !args.burst)) results.fused = await benchFused(opts);
   // --burst alone (--runs N = rounds), or part of the full bench: the bundled service answering bursts of completions.
-  if (args.burst || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.fused && !args.spinning)) {
+  if (args.burst || (!args.only && !args.quick && !oneSubject && !args.fused && !args.spinning)) {
     log('completion bursts over LSP …');
     const r = await benchBurst({ rounds: (args.burst ? args.runs : undefined) ?? 3, requests: 1000, typing: 200, idleFills: 10, maxPieces: [2, 1], log });
     printBurst(r);
     results.burst = r;
   }
   // Training's PyTorch anchor alone needs ~10 s a step here, so --quick (under a minute) leaves training out unless named.
-  if (args.only === 'train' || (!args.only && !args.quick && !args.base && !args.defaultModel && !args.fused && !args.spinning && !args.burst)) {
+  if (args.only === 'train' || (!args.only && !args.quick && !oneSubject && !args.fused && !args.spinning && !args.burst)) {
     log('training throughput …');
     results.train = await benchTraining({ rounds: args.quick ? 2 : undefined });
   } else if (!args.only) {

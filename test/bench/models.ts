@@ -117,13 +117,8 @@ async function randomBert(cfg: BertConfig, log: (m: string) => void, window?: nu
 
 /** The PyTorch-made bert fixture as shipped (128 positions, full logits only), in transformers.js' layout. */
 async function bertFixture(): Promise<BenchModel> {
-  const src = fixture('bert-tiny-wordpiece');
   const id = 'bert-tiny-wordpiece';
-  const dir = path.join(modelsRoot, id);
-  await fs.rm(dir, { recursive: true, force: true });
-  for (const f of ['config.json', 'tokenizer_config.json', ...TOKENIZER_FILES]) await link(path.join(src, f), path.join(dir, f));
-  await link(path.join(src, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
-  const cfg = configFromHF(JSON.parse(await fs.readFile(path.join(src, 'config.json'), 'utf8')) as object);
+  const { dir, cfg } = await anchorFolder(fixture(id), id, ['config.json', 'tokenizer_config.json', ...TOKENIZER_FILES]);
   return {
     label: `${id} (fixture)`,
     description: `shared fixture, PyTorch-made BERT, ${cfg.layers} layers × ${cfg.hidden} hidden, vocab ${cfg.vocabSize}, ${cfg.maxPositions} positions`,
@@ -134,6 +129,15 @@ async function bertFixture(): Promise<BenchModel> {
   };
 }
 
+/** A model folder in transformers.js' layout below modelsRoot: `files` linked, `model.onnx` as `onnx/model.onnx`. */
+async function anchorFolder(src: string, id: string, files: readonly string[]): Promise<{ dir: string; cfg: BertConfig }> {
+  const dir = path.join(modelsRoot, id);
+  await fs.rm(dir, { recursive: true, force: true });
+  for (const f of files) await link(path.join(src, f), path.join(dir, f));
+  await link(path.join(src, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
+  return { dir, cfg: configFromHF(JSON.parse(await fs.readFile(path.join(src, 'config.json'), 'utf8')) as object) };
+}
+
 /**
  * The shipped default model (models/default: RoBERTa, byte-level BPE, float16 weights folded to float32 at load) as
  * users get it: the engine loads the folder itself (head-at-masks graph); transformers.js and the engine's full-logits
@@ -142,11 +146,7 @@ async function bertFixture(): Promise<BenchModel> {
 async function shippedDefault(): Promise<BenchModel> {
   const src = path.join(repoRoot, 'models', 'default');
   const id = 'cloze-default';
-  const dir = path.join(modelsRoot, id);
-  await fs.rm(dir, { recursive: true, force: true });
-  for (const f of ['config.json', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json']) await link(path.join(src, f), path.join(dir, f));
-  await link(path.join(src, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx'));
-  const cfg = configFromHF(JSON.parse(await fs.readFile(path.join(src, 'config.json'), 'utf8')) as object);
+  const { dir, cfg } = await anchorFolder(src, id, ['config.json', 'tokenizer_config.json', 'tokenizer.json', 'special_tokens_map.json']);
   return {
     label: `${id} (models/default)`,
     description: `the bundled model, ${cfg.modelType} ${cfg.layers} layers × ${cfg.hidden} hidden, ${cfg.heads} heads, FFN ${cfg.intermediate}, vocab ${cfg.vocabSize}`,
