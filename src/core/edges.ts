@@ -12,8 +12,27 @@ const WORD_START = /^[\p{L}\p{N}_]/u;
  * it, so the model cannot tell). Punctuation still attaches (`free [MASK]` → `.` writes `free.`).
  */
 export function fitCandidates(text: string, span: MaskSpan, candidates: readonly Candidate[]): Candidate[] {
-  const spaced = /\s/.test(text[span.start - 1] ?? '');
-  return healRightEdge(text, span, spaced ? candidates.filter((c) => !(c.attach && WORD_START.test(c.text))) : candidates);
+  return healRightEdge(text, span, afterTypedSpace(text, span) ? candidates.filter((c) => !continuesWord(c)) : candidates);
+}
+
+/**
+ * `fitCandidates` for whole-word fills (`maxPieces` > 1), whose scores are shares of the candidates listed: what is
+ * merged or dropped changes the list, so the shares are those of the candidates left.
+ */
+export function fitWords(text: string, span: MaskSpan, candidates: readonly Candidate[]): Candidate[] {
+  const fitted = fitCandidates(text, span, candidates);
+  const sum = fitted.reduce((s, c) => s + c.score, 0);
+  return sum > 0 ? fitted.map((c) => ({ ...c, score: c.score / sum })) : fitted;
+}
+
+/** Whitespace right before the mask: the user has ended the word before it. */
+export function afterTypedSpace(text: string, span: MaskSpan): boolean {
+  return /\s/.test(text[span.start - 1] ?? '');
+}
+
+/** A piece (or a word's first piece) that would glue letters onto the word before the mask (`…ology` after `rights `). */
+export function continuesWord(piece: { readonly attach: boolean; readonly text: string }): boolean {
+  return piece.attach && WORD_START.test(piece.text);
 }
 
 /**

@@ -8,6 +8,8 @@
 //   No word repeats one of its own pieces (side-by-side masks of a small model otherwise echo: `CountCountCount`,
 //   `trim_trim`); `_` alone is never a repeat.
 //   A multi-piece word must be the tokenizer's own spelling of its text (re-encoding the text gives the same pieces).
+//   After a space the user typed, no word continues the word before the mask (edges.ts: the model cannot see that
+//   space, so `All rights [MASK]` would otherwise offer `…ology`); words are generated that way, not filtered after.
 // - Generation: for each length k the mask becomes k masks and a beam fills them, at each step the open position the
 //   model is most sure of first. All lengths advance together, one batched model run per step.
 // - Score: pseudo-log-likelihood — each piece re-masked in turn, the log-probabilities summed; every row of every
@@ -16,6 +18,7 @@
 //   which inflates words whose pieces predict each other. A one-piece word's score is simply log P(piece | context). Lengths compete on the mean log-probability per piece (PLL / k); the probability shown is
 //   the softmax of those means over the candidates returned (so it is a share of those candidates, not of all words).
 import type { Engine, GridLogits } from './engine';
+import { afterTypedSpace, continuesWord } from './edges';
 import { rank } from './fill';
 import type { MaskSpan } from './masks';
 import { buildWindow } from './window';
@@ -30,6 +33,9 @@ export type WordScoring = 'pll' | 'l2r';
 export const DEFAULT_SCORING: WordScoring = 'l2r';
 
 export const MAX_PIECES_LIMIT = 8;
+
+/** One-piece candidates ranked beyond topK after a typed space, so that topK remain once word continuations are passed over. */
+const SPACED_SPARE = 32;
 
 export interface WholeWordOptions {
   /** Longest word in pieces (clamped to 1..8). */
@@ -73,6 +79,8 @@ interface PieceClasses {
   readonly first: Uint8Array;
   /** May continue a word. */
   readonly cont: Uint8Array;
+  /** May start a word of several pieces after a typed space: `first` without the pieces that continue a word. */
+  readonly fresh: Uint8Array;
   /** Each piece's text, lower-cased, `_` removed (to spot a word echoing one of its own pieces). */
   readonly key: readonly string[];
 }
@@ -89,6 +97,7 @@ function pieceClasses(engine: Engine): Promise<PieceClasses> {
       const n = tok.vocabSize;
       const first = new Uint8Array(n);
       const cont = new Uint8Array(n);
+      const fresh = new Uint8Array(n);
       const key: string[] = new Array<string>(n).fill('');
       const banned = engine.neverOffered;
       for (let id = 0; id < n; id++) {
@@ -98,8 +107,9 @@ function pieceClasses(engine: Engine): Promise<PieceClasses> {
         key[id] = t.text.toLowerCase().replace(/_/g, '');
         first[id] = 1;
         if (t.attach) cont[id] = 1;
+        else fresh[id] = 1;
       }
-      return { first, cont, key };
+      return { first, cont, fresh, key };
     })();
     classesOf.set(engine, hit);
   }
@@ -208,12 +218,15 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
   const win = await buildWindow(tok, text, engine.maskRegex, engine.files.maskToken, span, budget);
   const p = win.masks.find((m) => m.span.start === span.start)?.position ?? 0;
   const classes = N > 1 ? await pieceClasses(engine) : undefined;
+  const spaced = afterTypedSpace(text, span);
+  const starts = spaced ? classes?.fresh : classes?.first;
 
   type Beam = { readonly k: number; readonly ids: readonly number[]; readonly logp: number };
   let live: Beam[] = Array.from({ length: N }, (_, i) => ({ k: i + 1, ids: Array<number>(i + 1).fill(-1), logp: 0 }));
   const done: Beam[] = [];
   const allMasked = new Map<number, { data: Float32Array; offset: number; vocab: number }>();
   let entropy = 0;
+  let ones: Beam[] = [];
   while (live.length) {
     const rows = live.map((b) => {
       const r = widen(win.ids, p, b.k, tok.maskId);
@@ -228,10 +241,11 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
     live.forEach((b, bi) => {
       const data = grid.data(bi);
       if (b.k === 1) {
-        // The one-piece fill: exactly the pieces and probabilities the plain fill ranks.
-        const r = rank(data, grid.offset(bi, 0), grid.vocab, topK, banned);
+        // The one-piece fill: the pieces and probabilities the plain fill ranks (after a typed space, those that would
+        // continue the word before it are passed over; extra are ranked so that topK remain).
+        const r = rank(data, grid.offset(bi, 0), grid.vocab, spaced ? topK + SPACED_SPARE : topK, banned);
         entropy = r.entropy;
-        r.ids.forEach((id, j) => done.push({ k: 1, ids: [id], logp: Math.log(r.probs[j]) }));
+        ones = r.ids.map((id, j) => ({ k: 1, ids: [id], logp: Math.log(r.probs[j]) }));
         return;
       }
       // Most confident open position first: the one whose best allowed piece is the most probable.
@@ -239,7 +253,7 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
       open[bi].forEach((i, j) => {
         // A word never repeats one of its pieces (`CountCount`, `trim_trim`): masks side by side otherwise echo.
         const used = new Set(b.ids.filter((id) => id >= 0).map((id) => classes!.key[id]).filter((k) => k !== ''));
-        const top = logTop(data, grid.offset(bi, j), grid.vocab, banned, i === 0 ? classes!.first : classes!.cont, B, (id) => used.has(classes!.key[id]));
+        const top = logTop(data, grid.offset(bi, j), grid.vocab, banned, i === 0 ? starts! : classes!.cont, B, (id) => used.has(classes!.key[id]));
         if (top.length && (!pick || top[0].logp > pick.top[0].logp)) pick = { i, top };
       });
       if (!pick) return;
@@ -261,6 +275,13 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
     }
   }
 
+  let kept = 0;
+  for (const b of ones) {
+    if (kept === topK) break;
+    if (spaced && continuesWord(await engine.tokenizer.pieceText(b.ids[0]))) continue;
+    done.push(b);
+    kept++;
+  }
   const multi: Beam[] = [];
   for (const b of done) if (b.k > 1 && (await canonical(engine, b.ids))) multi.push(b);
   const pll = await scorePieces(engine, win.ids, p, multi.map((b) => b.ids), opts.scoring ?? DEFAULT_SCORING, opts.isCancelled, (k) => allMasked.get(k));

@@ -33,7 +33,7 @@ import {
   type ServiceSettings,
 } from '../protocol';
 import { surprisal } from '../core/surprisal';
-import { fitCandidates } from '../core/edges';
+import { fitCandidates, fitWords } from '../core/edges';
 import { completionItems, hoverMarkdown } from './render';
 import { TrainingHost } from './training';
 import { HubDownloads } from './download';
@@ -123,7 +123,7 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
     }
     return {
       range: { start: doc.positionAt(p.span.start), end: doc.positionAt(p.span.end) },
-      candidates: (maxPieces > 1 ? p.candidates : fitCandidates(text, p.span, p.candidates).slice(0, want)).map((c) => ({ ...c })),
+      candidates: (maxPieces > 1 ? fitWords(text, p.span, p.candidates) : fitCandidates(text, p.span, p.candidates).slice(0, want)).map((c) => ({ ...c })),
       entropy: p.entropy,
       latencyMs,
       model: engine.info.name,

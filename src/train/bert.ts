@@ -53,8 +53,12 @@ function positionIds(g: Graph, cfg: BertConfig, inputIds: Value): Value {
   return g.op('Add', [counted, g.constant('int64', [cfg.positionOffset - 1], [])]);
 }
 
-/** Final hidden states [batch·seq, hidden] of the encoder. */
-export function encode(t: Tape, cfg: BertConfig, p: ParamValues, inputs: TokenInputs): Value {
+/**
+ * Final hidden states [batch·seq, hidden] of the encoder; with `rows` (int64 [batch, n], positions within each
+ * sequence) only those rows, [batch·n, hidden]: the last layer then computes queries, attention output and FFN for
+ * those rows alone — its keys and values still see every token — which is all a head at the masks reads.
+ */
+export function encode(t: Tape, cfg: BertConfig, p: ParamValues, inputs: TokenInputs, rows?: Value): Value {
   const g = t.g;
   const { hidden: H, heads } = cfg;
   const headDim = H / heads;
@@ -95,17 +99,25 @@ export function encode(t: Tape, cfg: BertConfig, p: ParamValues, inputs: TokenIn
   const splitHeads = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([heads, headDim])], { axis: attr.int(0) });
   const mergeHeads = g.ints([-1, H]);
 
+  // [batch, n, 1]: GatherND indices of the rows the last layer computes, within each sequence.
+  const picked = rows ? g.op('Unsqueeze', [rows, g.ints([-1])]) : undefined;
+  const byBatch = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([H])], { axis: attr.int(0) });
+
   for (let i = 0; i < cfg.layers; i++) {
     const l = layerParams(i);
+    const last = i === cfg.layers - 1;
     x = g.scope(`layer${i}`, () => {
-      const heads4 = (v: Value, perm: number[]) => t.transpose(t.reshape(v, splitHeads), perm);
-      const q = heads4(t.scale(t.linear(x, param(p, l.queryWeight), param(p, l.queryBias)), 1 / Math.sqrt(headDim)), [0, 2, 1, 3]);
+      const heads4 = (v: Value, perm: number[], split = splitHeads) => t.transpose(t.reshape(v, split), perm);
+      // Queries (and all that follows them) of the picked rows only, in the last layer of a head-at-masks graph.
+      const own = last && picked ? g.op('Reshape', [g.op('GatherND', [t.reshape(x, byBatch), picked], { batch_dims: attr.int(1) }), mergeHeads]) : x;
+      const splitOwn = last && rows ? g.op('Concat', [g.op('Shape', [rows]), g.ints([heads, headDim])], { axis: attr.int(0) }) : splitHeads;
+      const q = heads4(t.scale(t.linear(own, param(p, l.queryWeight), param(p, l.queryBias)), 1 / Math.sqrt(headDim)), [0, 2, 1, 3], splitOwn);
       const k = heads4(t.linear(x, param(p, l.keyWeight), param(p, l.keyBias)), [0, 2, 3, 1]);
       const v = heads4(t.linear(x, param(p, l.valueWeight), param(p, l.valueBias)), [0, 2, 1, 3]);
       const probs = t.softmax(t.add(t.matmul4(q, k), keyBias));
       const context = t.reshape(t.transpose(t.matmul4(probs, v), [0, 2, 1, 3]), mergeHeads);
       const attended = t.linear(context, param(p, l.attnOutWeight), param(p, l.attnOutBias));
-      const h = t.layerNorm(t.add(x, attended), param(p, l.attnLnWeight), param(p, l.attnLnBias), cfg.layerNormEps);
+      const h = t.layerNorm(t.add(own, attended), param(p, l.attnLnWeight), param(p, l.attnLnBias), cfg.layerNormEps);
       const ffn = t.linear(t.gelu(t.linear(h, param(p, l.ffnInWeight), param(p, l.ffnInBias))), param(p, l.ffnOutWeight), param(p, l.ffnOutBias));
       return t.layerNorm(t.add(h, ffn), param(p, l.ffnLnWeight), param(p, l.ffnLnBias), cfg.layerNormEps);
     });
@@ -130,7 +142,8 @@ export function usesTokenTypes(cfg: BertConfig): boolean {
 export interface InferenceGraphOptions {
   /**
    * Adds input `mask_positions`, int64 [batch, masks]: positions within each sequence (0 ≤ p < seq). The output
-   * `logits` is then [batch, masks, vocab] and the vocabulary head runs only there.
+   * `logits` is then [batch, masks, vocab], and the last layer (after its keys and values) and the vocabulary head
+   * run only there.
    */
   readonly maskedPositions?: boolean;
 }
@@ -152,16 +165,15 @@ export function inferenceGraph(cfg: BertConfig, params: Params, opts: InferenceG
   };
   const maskPositions = opts.maskedPositions ? g.input('mask_positions', int64, ['batch_size', 'masks']) : undefined;
   const p = paramInitializers(g, cfg, params);
-  const hidden = encode(t, cfg, p, inputs);
+  // With mask positions the last layer and the head run only at the masks.
+  const hidden = encode(t, cfg, p, inputs, maskPositions);
   const V = cfg.vocabSize;
   if (!maskPositions) {
     const logits = mlmHead(t, cfg, p, hidden);
     const shape = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([V])], { axis: attr.int(0) });
     g.output(g.op('Reshape', [logits, shape]), 'logits', 'float32', [...dims, V]);
   } else {
-    const byBatch = g.op('Reshape', [hidden, g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([cfg.hidden])], { axis: attr.int(0) })]);
-    const picked = g.op('GatherND', [byBatch, g.op('Unsqueeze', [maskPositions, g.ints([-1])])], { batch_dims: attr.int(1) });
-    const logits = mlmHead(t, cfg, p, g.op('Reshape', [picked, g.ints([-1, cfg.hidden])]));
+    const logits = mlmHead(t, cfg, p, hidden);
     const shape = g.op('Concat', [g.op('Shape', [maskPositions]), g.ints([V])], { axis: attr.int(0) });
     g.output(g.op('Reshape', [logits, shape]), 'logits', 'float32', ['batch_size', 'masks', V]);
   }

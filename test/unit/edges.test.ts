@@ -2,7 +2,7 @@
 // typed, and pieces that run past the mask's right edge are inserted without the text that follows the mask.
 import assert from 'node:assert/strict';
 import { placed, type Candidate } from '../../src/core/candidate';
-import { fitCandidates, healRightEdge } from '../../src/core/edges';
+import { fitCandidates, fitWords, healRightEdge } from '../../src/core/edges';
 
 const MASK = '[MASK]';
 
@@ -65,5 +65,19 @@ describe('fitting candidates to the text around the mask', () => {
     const line = at('first line\n[MASK] second', [['ing', 0.4, true], ['The', 0.2]]);
     assert.deepEqual(fitCandidates('first line\n[MASK] second', line.span, line.cands).map((c) => c.text), ['The']);
   });
-});
 
+  it('whole words: fitted the same way, and the shares are those of the candidates left', () => {
+    const text = 'All rights [MASK].';
+    const start = text.indexOf(MASK);
+    const span = { start, end: start + MASK.length };
+    const words = [
+      placed(text, span, { id: 1, token: 'ology', text: 'ology', attach: true, score: 0.3 }),
+      placed(text, span, { id: 2, token: '.', text: '.', attach: true, score: 0.2 }),
+      placed(text, span, { id: 3, token: 'Ġreserved', text: 'reserved', attach: false, score: 0.4 }),
+      placed(text, span, { id: 4, token: 'ĠRes erved', text: 'Reserved', attach: false, score: 0.1, pieces: [5, 6] }),
+    ];
+    const fitted = fitWords(text, span, words);
+    assert.deepEqual(fitted.map((c) => c.text), ['reserved', 'Reserved']);
+    assert.deepEqual(fitted.map((c) => Math.round(c.score * 1e9) / 1e9), [0.8, 0.2]);
+  });
+});

@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { Engine } from '../../src/core/engine';
 import { ClozeError } from '../../src/core/errors';
+import { continuesWord } from '../../src/core/edges';
 import { scorePieces, wholeWords } from '../../src/core/wholeWord';
 import { fixture, repoRoot } from '../paths';
 
@@ -122,6 +123,27 @@ describe('whole words from one mask', () => {
       assert.deepEqual(singles, plain.candidates.map((c) => c.id).filter((id) => singles.includes(id)), 'one-piece words out of order');
       assert.equal(words.entropy, plain.entropy);
     }
+  });
+
+  it('after a space the user typed, no word continues the one before the mask; the one-piece words left keep the plain order', async () => {
+    let passedOver = 0;
+    for (const [name, e] of Object.entries(engines)) {
+      for (const text of ['Copyright (c) 2025 Acme Inc. All rights [MASK]', 'Run npm [MASK] to install the dependencies.', 'const body = JSON.[MASK]']) {
+        const span = e.maskAt(text, text.indexOf('[MASK]'))!;
+        const spaced = /\s/.test(text[span.start - 1]);
+        const w = await wholeWords(e, text, span, { maxPieces: 3, topK: 8 });
+        const firsts = await Promise.all(w.candidates.map((c) => e.tokenizer.pieceText(c.ids[0])));
+        if (spaced) assert.deepEqual(w.candidates.filter((_, i) => continuesWord(firsts[i])).map((c) => c.text), [], `${name}: ${text}`);
+        // The one-piece words are the plain fill's, word continuations passed over only after a space, in its order.
+        const all = (await e.fillAt(text, span.start, { topK: 80 }))!.candidates;
+        const plain = all.filter((c) => !(spaced && continuesWord(c))).map((c) => c.id);
+        passedOver += all.length - plain.length;
+        const ones = w.candidates.filter((c) => c.ids.length === 1).map((c) => c.ids[0]);
+        assert.ok(ones.length > 0, `${name}: ${text}: no one-piece word`);
+        assert.deepEqual(ones, plain.slice(0, ones.length), `${name}: ${text}`);
+      }
+    }
+    assert.ok(passedOver > 0, 'no plain fill had a word continuation after a typed space: the rule was not exercised');
   });
 
   it('WordPiece (bert fixture): "software" stays first with maxPieces 4', async () => {
