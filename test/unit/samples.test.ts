@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fitCandidates } from '../../src/core/edges';
+import { fitCandidates, fitWords } from '../../src/core/edges';
 import { Engine } from '../../src/core/engine';
 import { repoRoot } from '../paths';
 
@@ -37,6 +37,20 @@ describe('the sample workspace and the README', () => {
       const words = fitCandidates(line, p.span, p.candidates).slice(0, 3).map((c) => c.text.trim());
       report.push(`${JSON.stringify(line)} → ${words.join(' | ')}`);
       assert.ok(ANSWERS[line].includes(words[0]), report.join('\n'));
+    }
+    console.log(report.map((l) => `      ${l}`).join('\n'));
+  });
+
+  it("with the editor's default whole words (cloze.maxPieces), the best fill is still the right answer on each line", async () => {
+    const pkg = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8')) as { contributes: { configuration: { properties: Record<string, { default?: unknown }> } } };
+    const maxPieces = Number(pkg.contributes.configuration.properties['cloze.maxPieces'].default);
+    assert.ok(maxPieces > 1, `the editor's default is one piece (${maxPieces}): the test above covers it`);
+    const report: string[] = [];
+    for (const line of easy) {
+      const p = (await engine.fillAt(line, line.indexOf('[MASK]'), { topK: 8, maxPieces }))!;
+      const words = fitWords(line, p.span, p.candidates).slice(0, 3).map((c) => `${c.text.trim()} ${(100 * c.score).toFixed(0)}%`);
+      report.push(`${JSON.stringify(line)} → ${words.join(' | ')}`);
+      assert.ok(ANSWERS[line].includes(words[0].replace(/ \d+%$/, '')), report.join('\n'));
     }
     console.log(report.map((l) => `      ${l}`).join('\n'));
   });
