@@ -14,6 +14,12 @@ export interface TokenInputs {
   readonly tokenTypeIds?: Value;
 }
 
+/**
+ * Bumped when what `inferenceGraph` builds changes, so that graphs derived and cached from the same weights are built
+ * again (2: the head-at-masks graph runs its last layer only at the masks).
+ */
+export const GRAPH_REVISION = 2;
+
 /** The additive attention bias of masked keys: float32's lowest value, as transformers uses. */
 const MASKED_KEY = -3.4028234663852886e38;
 

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { ClozeError, errorText } from '../core/errors';
 import { isFile } from '../core/paths';
-import { inferenceGraph } from './bert';
+import { GRAPH_REVISION, inferenceGraph } from './bert';
 import { buildTokenizerJson, specialTokensOf } from './hfTokenizerFiles';
 import { encodeModel } from './onnx/proto';
 import { SHARD_INDEX } from '../core/hub/download';
@@ -43,7 +43,7 @@ async function stampOf(dir: string, weights: readonly string[]): Promise<string>
       files[f] = null;
     }
   }
-  return JSON.stringify({ format: FORMAT, source: dir, files }, null, 2) + '\n';
+  return JSON.stringify({ format: FORMAT, graph: GRAPH_REVISION, source: dir, files }, null, 2) + '\n';
 }
 
 async function readText(file: string): Promise<string | undefined> {

@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { pathExists as exists } from '../../src/core/paths';
+import { GRAPH_REVISION } from '../../src/train/bert';
 import { exportModel } from '../../src/train/export';
 import { BertConfig, configFromHF, initParams, paramCount } from '../../src/train/model';
 import { Rng } from '../../src/train/rng';
@@ -91,7 +92,7 @@ async function randomBert(cfg: BertConfig, log: (m: string) => void, window?: nu
   const id = `bert-${cfg.layers}x${cfg.hidden}-v${cfg.vocabSize}-random`;
   const dir = path.join(modelsRoot, id);
   const fullDir = path.join(modelsRoot, `${id}-full`);
-  const stamp = createHash('sha256').update(JSON.stringify({ cfg, seed: 1, exporter: 'src/train/export.ts' })).digest('hex').slice(0, 16);
+  const stamp = createHash('sha256').update(JSON.stringify({ cfg, seed: 1, exporter: 'src/train/export.ts', graph: GRAPH_REVISION })).digest('hex').slice(0, 16);
   const stampFile = path.join(dir, 'bench-stamp.txt');
   const fresh = (await exists(stampFile)) && (await fs.readFile(stampFile, 'utf8')) === stamp;
   if (!fresh) {
