@@ -15,8 +15,11 @@
 // - Score: pseudo-log-likelihood — each piece re-masked in turn, the log-probabilities summed; every row of every
 //   candidate in one batched run. Default `l2r` (Kauf & Ivanova 2023): the piece is masked together with the pieces to
 //   its right, so `use` is not scored as if `State` gave it away; `pll` (Salazar et al. 2020) masks the piece alone,
-//   which inflates words whose pieces predict each other. A one-piece word's score is simply log P(piece | context). Lengths compete on the mean log-probability per piece (PLL / k); the probability shown is
-//   the softmax of those means over the candidates returned (so it is a share of those candidates, not of all words).
+//   which inflates words whose pieces predict each other. A one-piece word's score is simply log P(piece | context).
+//   Lengths compete on PLL / √k, between the sum (which buries right multi-piece words) and the per-piece mean (which
+//   lifts a sure word plus an unlikely suffix, `reserved12`, over the right one-piece alternatives): measured in
+//   docs/whole-words.md. The probability shown is the softmax of those scores over the candidates returned (a share of
+//   those candidates, not of all words).
 import type { Engine, GridLogits } from './engine';
 import { afterTypedSpace, continuesWord } from './edges';
 import { rank } from './fill';
@@ -33,6 +36,13 @@ export type WordScoring = 'pll' | 'l2r';
 export const DEFAULT_SCORING: WordScoring = 'l2r';
 
 export const MAX_PIECES_LIMIT = 8;
+
+/** Words of k pieces are ranked on PLL / k^LENGTH_EXPONENT (0: the sum, 1: the per-piece mean; docs/whole-words.md). */
+export const LENGTH_EXPONENT = 0.5;
+
+function lengthScore(pll: number, pieces: number): number {
+  return pll / pieces ** LENGTH_EXPONENT;
+}
 
 /** One-piece candidates ranked beyond topK after a typed space, so that topK remain once word continuations are passed over. */
 const SPACED_SPARE = 32;
@@ -58,9 +68,9 @@ export interface WordCandidate {
   readonly attach: boolean;
   /** Natural-log pseudo-log-likelihood (for one piece: log P(piece | context)). */
   readonly pll: number;
-  /** PLL per piece: what lengths are compared on. */
-  readonly perPiece: number;
-  /** Softmax of `perPiece` over the candidates returned. */
+  /** PLL / k^LENGTH_EXPONENT for a word of k pieces: what lengths are compared on. */
+  readonly lengthScore: number;
+  /** Softmax of `lengthScore` over the candidates returned. */
   readonly score: number;
 }
 
@@ -186,12 +196,12 @@ export async function scorePieces(engine: Engine, ids: readonly number[], p: num
   return out;
 }
 
-/** Softmax of the per-piece scores over the given candidates (best first). */
+/** Softmax of the length scores over the given candidates (best first). */
 function normalise(list: Omit<WordCandidate, 'score'>[], topK: number): WordCandidate[] {
-  const best = [...list].sort((a, b) => b.perPiece - a.perPiece).slice(0, topK);
-  const max = best[0]?.perPiece ?? 0;
-  const z = best.reduce((s, c) => s + Math.exp(c.perPiece - max), 0);
-  return best.map((c) => ({ ...c, score: Math.exp(c.perPiece - max) / z }));
+  const best = [...list].sort((a, b) => b.lengthScore - a.lengthScore).slice(0, topK);
+  const max = best[0]?.lengthScore ?? 0;
+  const z = best.reduce((s, c) => s + Math.exp(c.lengthScore - max), 0);
+  return best.map((c) => ({ ...c, score: Math.exp(c.lengthScore - max) / z }));
 }
 
 /** The word's text and whether it continues the previous word. */
@@ -289,13 +299,13 @@ export async function wholeWords(engine: Engine, text: string, span: MaskSpan, o
   const byText = new Map<string, number>();
   const add = async (ids: readonly number[], score: number) => {
     const w = await wordText(engine, ids);
-    const c = { ids, text: w.text, attach: w.attach, pll: score, perPiece: score / ids.length };
+    const c = { ids, text: w.text, attach: w.attach, pll: score, lengthScore: lengthScore(score, ids.length) };
     const key = `${w.attach}:${w.text}`;
     const i = byText.get(key);
     if (i === undefined) {
       byText.set(key, all.length);
       all.push(c);
-    } else if (c.perPiece > all[i].perPiece) all[i] = c;
+    } else if (c.lengthScore > all[i].lengthScore) all[i] = c;
   };
   for (const b of done) if (b.k === 1) await add(b.ids, b.logp);
   for (let i = 0; i < multi.length; i++) await add(multi[i].ids, pll[i]);
@@ -317,7 +327,7 @@ export async function scoreWords(engine: Engine, text: string, span: MaskSpan, w
   const list: Omit<WordCandidate, 'score'>[] = [];
   for (let i = 0; i < words.length; i++) {
     const w = await wordText(engine, words[i]);
-    list.push({ ids: words[i], text: w.text, attach: w.attach, pll: pll[i], perPiece: pll[i] / words[i].length });
+    list.push({ ids: words[i], text: w.text, attach: w.attach, pll: pll[i], lengthScore: lengthScore(pll[i], words[i].length) });
   }
   return { span, candidates: normalise(list, words.length), entropy, windowTokens: win.ids.length + longest - 1, masksInWindow: win.masks.length };
 }

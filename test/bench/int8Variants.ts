@@ -12,8 +12,15 @@ import { repoRoot } from '../paths';
 
 const DT = onnx.TensorProto.DataType;
 
-/** Held-out text the bundled model never saw: this repository's own TypeScript and its Markdown prose. */
+/**
+ * Held-out text the bundled model never saw: this repository's own TypeScript and its Markdown prose; with HELD=eval
+ * the model corpus's own held-out samples (test/fixtures/default-eval, what the card's int8 row is measured on).
+ */
 function heldOut(kind: 'code' | 'prose'): string[] {
+  if (process.env.HELD === 'eval') {
+    const dir = path.join(repoRoot, 'test', 'fixtures', 'default-eval', kind);
+    return readdirSync(dir).sort().map((f) => readFileSync(path.join(dir, f), 'utf8'));
+  }
   const files: string[] = [];
   const walk = (dir: string): void => {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
@@ -37,6 +44,13 @@ const GROUPS: Record<string, RegExp> = {
   ffnOut: /layer\.\d+\.output\.dense\.weight/,
   layer0: /encoder\.layer\.0\./,
   layer1: /encoder\.layer\.1\./,
+  layer2: /encoder\.layer\.2\./,
+  // The last layer of models/default (3 layers): in a head-at-masks graph only its keys and values run on every token.
+  l0ffnOut: /encoder\.layer\.0\.output\.dense\./,
+  l0ffnIn: /encoder\.layer\.0\.intermediate\./,
+  l0attn: /encoder\.layer\.0\.attention\./,
+  ffnOutAll: /encoder\.layer\.\d+\.output\.dense\./,
+  lastQOFfn: /encoder\.layer\.2\.(attention\.self\.query|attention\.output|intermediate|output)\./,
   headDense: /cls\.predictions\.transform\.dense\.weight/,
   decoder: /word_embeddings\.weight/,
 };
@@ -80,9 +94,9 @@ interface Variant {
   readonly build: (model: onnx.IModelProto, all: string[]) => void;
 }
 
-function only(groups: string[], extra: QuantizeOptions = {}): Variant['build'] {
+function only(groups: string[], extra: QuantizeOptions = {}, except: string[] = []): Variant['build'] {
   return (model, all) => {
-    const keep = all.filter((w) => !groups.some((gname) => GROUPS[gname].test(w)));
+    const keep = all.filter((w) => !groups.some((gname) => GROUPS[gname].test(w)) || except.some((gname) => GROUPS[gname].test(w)));
     quantizeModel(model, { ...extra, keep });
   };
 }
@@ -100,6 +114,13 @@ const VARIANTS: Variant[] = [
   { name: '  only head dense', build: only(['headDense']) },
   { name: '  only decoder', build: only(['decoder']) },
   { name: 'encoder int8 w/o FFN out', build: only(['qkv', 'attnOut', 'ffnIn']) },
+  { name: 'encoder int8 w/o the last layer', build: only(ENCODER, {}, ['layer2']) },
+  { name: 'encoder int8, last layer only K/V', build: only(ENCODER, {}, ['lastQOFfn']) },
+  { name: 'encoder int8 w/o layer 0', build: only(ENCODER, {}, ['layer0']) },
+  { name: 'encoder int8 w/o layer 0 FFN out', build: only(ENCODER, {}, ['l0ffnOut']) },
+  { name: 'encoder int8 w/o layer 0 FFN in', build: only(ENCODER, {}, ['l0ffnIn']) },
+  { name: 'encoder int8 w/o layer 0 attention', build: only(ENCODER, {}, ['l0attn']) },
+  { name: 'encoder int8 w/o layer 0 FFN', build: only(ENCODER, {}, ['l0ffnIn', 'l0ffnOut']) },
   { name: 'encoder, per-tensor weights', build: only(ENCODER, { perTensor: true }) },
   { name: 'encoder, uint8 weights', build: only(ENCODER, { weightType: 'uint8' }) },
   { name: 'encoder, reduce_range', build: only(ENCODER, { reduceRange: true }) },

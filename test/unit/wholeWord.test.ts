@@ -121,7 +121,8 @@ describe('whole words from one mask', () => {
       const words = (await e.fillAt(text, 22, { topK: 8, maxPieces: 4 }))!;
       const singles = words.candidates.filter((c) => !c.pieces).map((c) => c.id);
       assert.deepEqual(singles, plain.candidates.map((c) => c.id).filter((id) => singles.includes(id)), 'one-piece words out of order');
-      assert.equal(words.entropy, plain.entropy);
+      // The same distribution, from a graph whose last layer ran at every position or only at the mask (float rounding).
+      assert.ok(Math.abs(words.entropy - plain.entropy) < 1e-5, `entropy ${words.entropy} vs ${plain.entropy}`);
     }
   });
 
