@@ -114,6 +114,8 @@ const VARIANTS: Variant[] = [
   { name: '  only head dense', build: only(['headDense']) },
   { name: '  only decoder', build: only(['decoder']) },
   { name: 'encoder int8 w/o FFN out', build: only(['qkv', 'attnOut', 'ffnIn']) },
+  { name: 'encoder, per-row activations', build: only(ENCODER, { activations: 'row' }) },
+  { name: 'encoder w/o layer 0, per-row activations', build: only(ENCODER, { activations: 'row' }, ['layer0']) },
   { name: 'encoder int8 w/o the last layer', build: only(ENCODER, {}, ['layer2']) },
   { name: 'encoder int8, last layer only K/V', build: only(ENCODER, {}, ['lastQOFfn']) },
   { name: 'encoder int8 w/o layer 0', build: only(ENCODER, {}, ['layer0']) },

@@ -25,6 +25,12 @@ export interface QuantizeOptions {
   readonly reduceRange?: boolean;
   /** int8: per column, the scale (max|W| × 0.5 … 1, clipping the largest weights) with the least squared rounding error. */
   readonly mseScale?: boolean;
+  /**
+   * Activation scales: `tensor` (default) one per MatMul input, ORT's DynamicQuantizeLinear (fused into one kernel);
+   * `row` one per token row (symmetric, max|x| of the row / 127), written out as plain ops — an outlier in one token
+   * then costs precision in that token only.
+   */
+  readonly activations?: 'tensor' | 'row';
 }
 
 /**
@@ -102,6 +108,34 @@ function transpose(m: Matrix): Matrix {
   const out = new Float32Array(m.values.length);
   for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.values[r * m.cols + c];
   return { rows: m.cols, cols: m.rows, values: out };
+}
+
+/**
+ * Symmetric per-row quantisation of `x` [rows, K] as uint8 around 128: scale [rows, 1] = max|x[row]| / 127 (a row of
+ * zeros gets a tiny scale), q = round(x / scale) + 128, zero point 128 — what MatMulInteger's u8 kernels take.
+ */
+function rowQuantize(x: string, xq: { q: string; scale: string; zp: string }, fresh: (base: string) => string, inits: onnx.ITensorProto[]): onnx.INodeProto[] {
+  const c = (name: string, dataType: number, dims: number[], raw: ArrayBufferView): string => {
+    const n = fresh(name);
+    inits.push({ name: n, dataType, dims, rawData: new Uint8Array(raw.buffer, raw.byteOffset, raw.byteLength) });
+    return n;
+  };
+  const axes = c('axes', DT.INT64, [1], BigInt64Array.of(-1n));
+  const levels = c('levels', DT.FLOAT, [], Float32Array.of(127));
+  const tiny = c('tiny', DT.FLOAT, [], Float32Array.of(1e-30));
+  const mid = c('mid', DT.FLOAT, [], Float32Array.of(128));
+  inits.push({ name: xq.zp, dataType: DT.UINT8, dims: [], rawData: Uint8Array.of(128) });
+  const [abs, max, clamped, scaled, rounded, shifted] = ['abs', 'max', 'clamped', 'scaled', 'rounded', 'shifted'].map((s) => fresh(`${x}_${s}`));
+  return [
+    { opType: 'Abs', name: fresh(`${x}_Abs`), input: [x], output: [abs] },
+    { opType: 'ReduceMax', name: fresh(`${x}_ReduceMax`), input: [abs, axes], output: [max], attribute: [{ name: 'keepdims', type: INT, i: 1 }] },
+    { opType: 'Max', name: fresh(`${x}_Max`), input: [max, tiny], output: [clamped] },
+    { opType: 'Div', name: fresh(`${x}_scale`), input: [clamped, levels], output: [xq.scale] },
+    { opType: 'Div', name: fresh(`${x}_Div`), input: [x, xq.scale], output: [scaled] },
+    { opType: 'Round', name: fresh(`${x}_Round`), input: [scaled], output: [rounded] },
+    { opType: 'Add', name: fresh(`${x}_Add`), input: [rounded, mid], output: [shifted] },
+    { opType: 'Cast', name: fresh(`${x}_Cast`), input: [shifted], output: [xq.q], attribute: [{ name: 'to', type: INT, i: DT.UINT8 }] },
+  ];
 }
 
 /**
@@ -271,7 +305,8 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
     if (!xq) {
       xq = { q: fresh(`${x}_quantized`), scale: fresh(`${x}_scale`), zp: fresh(`${x}_zero_point`) };
       dql.set(x, xq);
-      out.push({ opType: 'DynamicQuantizeLinear', name: fresh(`${x}_DynamicQuantizeLinear`), input: [x], output: [xq.q, xq.scale, xq.zp] });
+      if (opts.activations === 'row') out.push(...rowQuantize(x, xq, fresh, newInits));
+      else out.push({ opType: 'DynamicQuantizeLinear', name: fresh(`${x}_DynamicQuantizeLinear`), input: [x], output: [xq.q, xq.scale, xq.zp] });
     }
     const y = n.output?.[0] as string;
     const acc = fresh(`${y}_int32`);
@@ -281,9 +316,20 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
     out.push(
       { opType: 'MatMulInteger', name: fresh(`${label}_MatMulInteger`), input: [xq.q, wq, xq.zp, wzp], output: [acc] },
       { opType: 'Cast', name: fresh(`${label}_Cast`), input: [acc], output: [accF], attribute: [{ name: 'to', type: INT, i: DT.FLOAT }] },
-      { opType: 'Mul', name: fresh(`${label}_scales`), input: [xq.scale, wscale], output: [scale] },
-      { opType: 'Mul', name: fresh(`${label}_Mul`), input: [accF, scale], output: [scaled] },
     );
+    if (opts.activations === 'row') {
+      // Row scales times column scales, applied one after the other: ORT's MatMulIntegerToFloat fusion (which would
+      // take Mul(x_scale, W_scale) for a scalar activation scale) must not match this chain.
+      out.push(
+        { opType: 'Mul', name: fresh(`${label}_rowScale`), input: [accF, xq.scale], output: [scale] },
+        { opType: 'Mul', name: fresh(`${label}_Mul`), input: [scale, wscale], output: [scaled] },
+      );
+    } else {
+      out.push(
+        { opType: 'Mul', name: fresh(`${label}_scales`), input: [xq.scale, wscale], output: [scale] },
+        { opType: 'Mul', name: fresh(`${label}_Mul`), input: [accF, scale], output: [scaled] },
+      );
+    }
     if (bias) out.push({ opType: 'Add', name: fresh(`${label}_bias`), input: [scaled, bias], output: [y] });
     quantized.push(base);
   }
