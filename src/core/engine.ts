@@ -45,6 +45,14 @@ export interface FillOptions {
   readonly maxPieces?: number;
   /** Checked just before the model runs: a request that went stale while queued is dropped, not computed. */
   readonly isCancelled?: () => boolean;
+  /**
+   * `fillAt` only: when nothing but spaces follows the mask on its line, the rest of the line is taken as not written
+   * yet — a mask for it goes right after this one (and a line break when the text ends there) — instead of as the end of
+   * the text. A model reading a mask right before the end (`All rights <mask>`) fills it with what ends a sentence (`.`);
+   * told that something follows, it fills the word (`reserved`). Measured by scripts/open-line-end.mjs. The editor sets
+   * it; the CLI does not (its fills stay what the fill-mask pipeline computes).
+   */
+  readonly openLineEnd?: boolean;
 }
 
 export interface EngineInfo {
@@ -326,6 +334,13 @@ export class Engine {
   async fillAt(text: string, offset: number, opts: FillOptions = {}): Promise<MaskPrediction | undefined> {
     const span = this.maskAt(text, offset);
     if (!span) return undefined;
+    if (opts.openLineEnd && /^[^\S\n]*(\n|$)/.test(text.slice(span.end, span.end + 200)) && !opts.targets?.length) {
+      // The unseen continuation is one more mask: nothing before the mask moves, so the span and candidates stand.
+      const rest = text.slice(span.end);
+      const open = text.slice(0, span.end) + this.files.maskToken + (rest === '' ? '\n' : '') + rest;
+      const p = await this.fillAt(open, offset, { ...opts, openLineEnd: false });
+      return p && { ...p, masksInWindow: p.masksInWindow - 1 };
+    }
     if (opts.targets?.length) {
       const pieces = await targetPieces(this, text, span, opts.targets);
       if (pieces.every((t) => t.ids.length === 1)) {

@@ -106,7 +106,8 @@ async function fill(uri: string, position: Position, purpose: string, token: Can
     const want = topK === undefined ? settings.topK : clamp('topK', topK);
     // More one-piece candidates than shown: fitting them to the text around the mask may merge or drop many (after
     // `npm ` a model that splits npm may rank twenty continuations of the word first).
-    const p = await engine.fillAt(text, offset, { topK: maxPieces > 1 ? want : want + FIT_SPARE, contextTokens: settings.contextTokens, maxPieces, isCancelled: stale });
+    // A mask that ends its line is read as the user sees it: the rest of the line is not written yet (engine.ts).
+    const p = await engine.fillAt(text, offset, { topK: maxPieces > 1 ? want : want + FIT_SPARE, contextTokens: settings.contextTokens, maxPieces, isCancelled: stale, openLineEnd: true });
     if (!p || stale()) return null;
     // A combination offered for insertion fills only masks on this line: others may belong to unrelated sentences.
     const line = { start: doc.offsetAt({ line: position.line, character: 0 }), end: doc.offsetAt({ line: position.line + 1, character: 0 }) };
