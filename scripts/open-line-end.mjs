@@ -4,39 +4,28 @@
 // read as is and with the engine's `openLineEnd`.
 // usage: node scripts/open-line-end.mjs   (after `npm run compile`; env PER words per file, FILES files per kind)
 import { createRequire } from 'node:module';
-import fs from 'node:fs';
 import path from 'node:path';
+import { heldOutWords } from './heldout-words.mjs';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const { Engine } = require(path.join(root, 'out/src/core/engine.js'));
 const { fitCandidates } = require(path.join(root, 'out/src/core/edges.js'));
 const engine = await Engine.load(process.env.MODEL ?? path.join(root, 'models/default'), { devices: ['cpu'], threads: 1 });
-const WORD = /(?<![\w$])[A-Za-z_][A-Za-z0-9_]{1,}(?![\w$])/g;
 const perFile = Number(process.env.PER ?? 6);
 const stats = {};
-for (const kind of ['code', 'prose', 'english']) {
-  const dir = path.join(root, 'test/fixtures/default-eval', kind);
-  for (const f of fs.readdirSync(dir).sort().slice(0, Number(process.env.FILES ?? 40))) {
-    const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    if (/\[MASK\]|<mask>/.test(text)) continue;
-    const found = [...text.matchAll(WORD)].filter((m) => m.index > 300);
-    const step = Math.max(1, Math.floor(found.length / perFile));
-    for (let i = Math.floor(step / 2); i < found.length && i < perFile * step; i += step) {
-      const m = found[i];
-      const lineEnd = text.indexOf('\n', m.index);
-      const restOfDoc = lineEnd < 0 ? '' : text.slice(lineEnd);
-      for (const [scenario, after] of [['A: rest of line not typed', restOfDoc], ['B: rest of document not typed', '']]) {
-        const masked = text.slice(0, m.index) + '[MASK]' + after;
-        for (const open of [false, true]) {
-          const p = await engine.fillAt(masked, m.index, { topK: 40, openLineEnd: open });
-          const words = fitCandidates(masked, p.span, p.candidates).map((c) => c.text.trim());
-          const key = `${kind} | ${scenario} | ${open ? 'open' : 'as is'}`;
-          const s = (stats[key] ??= { n: 0, top1: 0, top5: 0 });
-          s.n++;
-          if (words[0] === m[0]) s.top1++;
-          if (words.slice(0, 5).includes(m[0])) s.top5++;
-        }
-      }
+for (const { kind, text, match: m } of heldOutWords(root, { perFile, files: Number(process.env.FILES ?? 40), minOffset: 300 })) {
+  const lineEnd = text.indexOf('\n', m.index);
+  const restOfDoc = lineEnd < 0 ? '' : text.slice(lineEnd);
+  for (const [scenario, after] of [['A: rest of line not typed', restOfDoc], ['B: rest of document not typed', '']]) {
+    const masked = text.slice(0, m.index) + '[MASK]' + after;
+    for (const open of [false, true]) {
+      const p = await engine.fillAt(masked, m.index, { topK: 40, openLineEnd: open });
+      const words = fitCandidates(masked, p.span, p.candidates).map((c) => c.text.trim());
+      const key = `${kind} | ${scenario} | ${open ? 'open' : 'as is'}`;
+      const s = (stats[key] ??= { n: 0, top1: 0, top5: 0 });
+      s.n++;
+      if (words[0] === m[0]) s.top1++;
+      if (words.slice(0, 5).includes(m[0])) s.top5++;
     }
   }
 }

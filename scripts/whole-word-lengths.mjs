@@ -6,44 +6,34 @@
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
 import path from 'node:path';
+import { heldOutWords } from './heldout-words.mjs';
 const require = createRequire(import.meta.url);
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..');
 const { Engine } = require(path.join(root, 'out/src/core/engine.js'));
 const { wholeWords } = require(path.join(root, 'out/src/core/wholeWord.js'));
 const engine = await Engine.load(path.join(root, 'models/default'), { devices: ['cpu'], threads: 1 });
 const MASK = '[MASK]';
-const WORD = /(?<![\w$])[A-Za-z_][A-Za-z0-9_]{1,}(?![\w$])/g;
 const perFile = Number(process.env.PER ?? 4);
 const N = Number(process.env.N ?? 2);
 const out = [];
-for (const kind of ['code', 'prose', 'english']) {
-  const dir = path.join(root, 'test/fixtures/default-eval', kind);
-  for (const f of fs.readdirSync(dir).sort().slice(0, Number(process.env.FILES ?? 12))) {
-    const text = fs.readFileSync(path.join(dir, f), 'utf8');
-    if (/\[MASK\]|<mask>/.test(text)) continue;
-    const found = [...text.matchAll(WORD)].filter((m) => m.index > 200);
-    const step = Math.max(1, Math.floor(found.length / perFile));
-    for (let i = Math.floor(step / 2); i < found.length && i < perFile * step; i += step) {
-      const m = found[i];
-      const masked = text.slice(0, m.index) + MASK + text.slice(m.index + m[0].length);
-      const span = { start: m.index, end: m.index + MASK.length };
-      let pieces;
-      try { pieces = (await engine.targetPieces(masked, span, [m[0]]))[0].ids.length; } catch { continue; }
-      const w = await wholeWords(engine, masked, span, { maxPieces: N, topK: 40, beam: 5 });
-      const ones = w.candidates.filter((c) => c.ids.length === 1).sort((a, b) => b.pll - a.pll).slice(0, 8);
-      const multi = w.candidates.filter((c) => c.ids.length > 1);
-      out.push({ kind, word: m[0], pieces, cands: [...ones, ...multi].map((c) => ({ t: c.text, k: c.ids.length, pll: c.pll })) });
-    }
-  }
-  console.error(kind, out.length);
+for (const { kind, text, match: m } of heldOutWords(root, { perFile, files: Number(process.env.FILES ?? 12), minOffset: 200 })) {
+  const masked = text.slice(0, m.index) + MASK + text.slice(m.index + m[0].length);
+  const span = { start: m.index, end: m.index + MASK.length };
+  let pieces;
+  try { pieces = (await engine.targetPieces(masked, span, [m[0]]))[0].ids.length; } catch { continue; }
+  const w = await wholeWords(engine, masked, span, { maxPieces: N, topK: 40, beam: 5 });
+  const ones = w.candidates.filter((c) => c.ids.length === 1).sort((a, b) => b.pll - a.pll).slice(0, 8);
+  const multi = w.candidates.filter((c) => c.ids.length > 1);
+  out.push({ kind, word: m[0], pieces, cands: [...ones, ...multi].map((c) => ({ t: c.text, k: c.ids.length, pll: c.pll })) });
 }
+console.error(`${out.length} words`);
 if (process.env.OUT) fs.writeFileSync(process.env.OUT, JSON.stringify(out));
 for (const alpha of [1, 0.75, 0.5, 0.25, 0]) {
   const r = {};
   for (const it of out) {
     const key = `${it.kind}/${it.pieces === 1 ? '1' : '2+'}`;
     const ranked = [...it.cands].sort((a, b) => b.pll / b.k ** alpha - a.pll / a.k ** alpha).slice(0, 8);
-    const s = (r[key] ??= { n: 0, top1: 0, top5: 0, junk1: 0 });
+    const s = (r[key] ??= { n: 0, top1: 0, top5: 0 });
     s.n++;
     if (ranked[0]?.t === it.word) s.top1++;
     if (ranked.slice(0, 5).some((c) => c.t === it.word)) s.top5++;
