@@ -1,6 +1,6 @@
 // Saves a running training run's current model small enough to commit (float16 safetensors with transformers names,
 // config and tokenizer; no ONNX graphs, no optimizer state), so that a lost machine does not lose the hours behind it:
-// `cloze train … --from SNAPSHOT_DIR` continues from it (fresh Adam moments), `cloze export`/`fill` can load it.
+// `cloze train … --from SNAPSHOT_DIR` continues from it (fresh Adam moments); `cloze fill` / `cloze eval --model SNAPSHOT_DIR` load it (an ONNX graph is built beside it on first use).
 // usage: node scripts/model/snapshot.mjs RUN_DIR OUT_DIR   (after `npm run compile`)
 import { cpSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
