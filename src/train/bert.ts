@@ -105,18 +105,20 @@ export function encode(t: Tape, cfg: BertConfig, p: ParamValues, inputs: TokenIn
   const splitHeads = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([heads, headDim])], { axis: attr.int(0) });
   const mergeHeads = g.ints([-1, H]);
 
-  // [batch, n, 1]: GatherND indices of the rows the last layer computes, within each sequence.
-  const picked = rows ? g.op('Unsqueeze', [rows, g.ints([-1])]) : undefined;
-  const byBatch = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([H])], { axis: attr.int(0) });
+  /** The last layer's own rows: the picked rows [batch·n, hidden], and the shape that splits their heads. */
+  const ownRows = (x: Value): { rows: Value; split: Value } => {
+    if (!rows) return { rows: x, split: splitHeads };
+    const byBatch = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([H])], { axis: attr.int(0) });
+    const picked = g.op('GatherND', [t.reshape(x, byBatch), g.op('Unsqueeze', [rows, g.ints([-1])])], { batch_dims: attr.int(1) });
+    return { rows: g.op('Reshape', [picked, mergeHeads]), split: g.op('Concat', [g.op('Shape', [rows]), g.ints([heads, headDim])], { axis: attr.int(0) }) };
+  };
 
   for (let i = 0; i < cfg.layers; i++) {
     const l = layerParams(i);
-    const last = i === cfg.layers - 1;
     x = g.scope(`layer${i}`, () => {
       const heads4 = (v: Value, perm: number[], split = splitHeads) => t.transpose(t.reshape(v, split), perm);
       // Queries (and all that follows them) of the picked rows only, in the last layer of a head-at-masks graph.
-      const own = last && picked ? g.op('Reshape', [g.op('GatherND', [t.reshape(x, byBatch), picked], { batch_dims: attr.int(1) }), mergeHeads]) : x;
-      const splitOwn = last && rows ? g.op('Concat', [g.op('Shape', [rows]), g.ints([heads, headDim])], { axis: attr.int(0) }) : splitHeads;
+      const { rows: own, split: splitOwn } = i === cfg.layers - 1 ? ownRows(x) : { rows: x, split: splitHeads };
       const q = heads4(t.scale(t.linear(own, param(p, l.queryWeight), param(p, l.queryBias)), 1 / Math.sqrt(headDim)), [0, 2, 1, 3], splitOwn);
       const k = heads4(t.linear(x, param(p, l.keyWeight), param(p, l.keyBias)), [0, 2, 3, 1]);
       const v = heads4(t.linear(x, param(p, l.valueWeight), param(p, l.valueBias)), [0, 2, 1, 3]);
@@ -174,14 +176,8 @@ export function inferenceGraph(cfg: BertConfig, params: Params, opts: InferenceG
   // With mask positions the last layer and the head run only at the masks.
   const hidden = encode(t, cfg, p, inputs, maskPositions);
   const V = cfg.vocabSize;
-  if (!maskPositions) {
-    const logits = mlmHead(t, cfg, p, hidden);
-    const shape = g.op('Concat', [g.op('Shape', [inputs.inputIds]), g.ints([V])], { axis: attr.int(0) });
-    g.output(g.op('Reshape', [logits, shape]), 'logits', 'float32', [...dims, V]);
-  } else {
-    const logits = mlmHead(t, cfg, p, hidden);
-    const shape = g.op('Concat', [g.op('Shape', [maskPositions]), g.ints([V])], { axis: attr.int(0) });
-    g.output(g.op('Reshape', [logits, shape]), 'logits', 'float32', ['batch_size', 'masks', V]);
-  }
+  const logits = mlmHead(t, cfg, p, hidden);
+  const shape = g.op('Concat', [g.op('Shape', [maskPositions ?? inputs.inputIds]), g.ints([V])], { axis: attr.int(0) });
+  g.output(g.op('Reshape', [logits, shape]), 'logits', 'float32', maskPositions ? ['batch_size', 'masks', V] : [...dims, V]);
   return g;
 }
