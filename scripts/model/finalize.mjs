@@ -122,7 +122,8 @@ const scores = {
   // whichever v2 snapshot shipped last.
   baseline: shippedCard.baseline ?? { version: shippedCard.version ?? 1, heldOut: before },
 };
-writeFileSync(path.join(out, 'eval.json'), JSON.stringify({ status, version, ...scores }, null, 2) + '\n');
+// `run`: which run (and so which phase of train-v2.sh) this release is, so a machine without checkpoints knows where to go on from.
+writeFileSync(path.join(out, 'eval.json'), JSON.stringify({ status, version, run: path.basename(run), ...scores }, null, 2) + '\n');
 lap(`scores: ${JSON.stringify(scores)}`);
 const size = ['model.onnx', 'onnx/model_masked.onnx', 'tokenizer.json'].reduce((s, f) => s + statSync(path.join(out, f)).size, 0);
 lap(`models/default: ${(size / 1e6).toFixed(1)} MB`);

@@ -9,7 +9,8 @@
 # What it does, in order (each step is skipped when its output is already there):
 #   0. the corpus (.corpus/, `npm run corpus`) and the per-document files and tokenizers (scripts/model/prepare.mjs)
 #      — rebuilt byte-identically from the pins if this machine lost its ignored files (checkpoints live only in
-#      .model-work/: phase B then starts from the shipped model, phase A2's release, if models/default is v2);
+#      .model-work/: phase B then starts from the shipped model when that is A2's release, and when it is already B's
+#      — eval.json's "run" — there is nothing to train);
 #   1. phase A: sequence 128 (positions for 256), batch 16, lr 1.5e-3 with a linear decay planned over 58,600 steps,
 #      stopped at step 26,500 (--stop-at: the schedule stays the whole plan's);
 #   2. phase A2: continues A's model, its positions 128-255 copied from 0-127, at sequence 256 (batch 8: the same
@@ -82,6 +83,11 @@ phase() { # NAME ARGS...: start the phase, or resume it, or skip it when done
 # from a committed float16 snapshot, models/snapshots/v2s-a2, which the release replaced.)
 A2=$NAME-a2
 A2_MODEL=$W/$NAME-a2/model
+if [ ! -f $W/$NAME-b/checkpoint.bin ] && grep -q "\"run\": \"$NAME-b\"" models/default/eval.json; then
+  # eval.json's "run" (finalize.mjs) says the shipped model is already phase B's release: B must not start again from it.
+  log "models/default is phase B's release ($NAME-b); no checkpoints here, nothing to train"
+  exit 0
+fi
 if [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && grep -q '"version": 2' models/default/eval.json; then
   log "no checkpoints here: phase B starts from the shipped model (phase A2's release)"
   [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35

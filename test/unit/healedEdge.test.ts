@@ -9,7 +9,7 @@ import { TextDocument } from 'vscode-languageserver-textdocument';
 import { Engine } from '../../src/core/engine';
 import { repoRoot } from '../paths';
 
-const LINES = ['console.log("done[MASK]");', 'for (let i = 0; i < n; i[MASK]) {}'];
+const LINES = ['console.error("error[MASK]");', 'for (let i = 0; i < n; i[MASK]) {}'];
 
 describe('completions at a mask followed by punctuation', function () {
   this.timeout(120_000);
