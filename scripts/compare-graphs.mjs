@@ -19,7 +19,10 @@ function feeds(B, S, masks, lens) {
     att[r * S + s] = live ? 1n : 0n;
   }
   for (let r = 0; r < B; r++) masks.forEach((m, j) => (pos[r * masks.length + j] = BigInt(m)));
-  return { input_ids: new ort.Tensor('int64', ids, [B, S]), attention_mask: new ort.Tensor('int64', att, [B, S]), mask_positions: new ort.Tensor('int64', pos, [B, masks.length]) };
+  const f = { input_ids: new ort.Tensor('int64', ids, [B, S]), attention_mask: new ort.Tensor('int64', att, [B, S]), mask_positions: new ort.Tensor('int64', pos, [B, masks.length]) };
+  // BERT graphs take token types too (all 0 here).
+  if (sa.inputNames.includes('token_type_ids')) f.token_type_ids = new ort.Tensor('int64', new BigInt64Array(B * S), [B, S]);
+  return f;
 }
 let worst = 0;
 for (const [B, S, masks, lens] of [[1, 256, [127], [256]], [2, 100, [3, 50, 70], [100, 80]], [3, 40, [1, 2], [40, 12, 30]]]) {

@@ -6,8 +6,11 @@ import { Engine } from '../../src/core/engine';
 import { QUANTIZED_GRAPH } from '../../src/core/precision';
 import { fromHalfBits } from '../../src/core/half';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
-import { quantizeModel, symmetricScale, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { quantizeModel, symmetricScale, weightMatMulInputs, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { packDocuments } from '../../src/train/packer';
+import * as ort from 'onnxruntime-node';
 import { measureAgreement, measureLatency } from '../../src/train/quantizeCheck';
+import { channelMaxima } from '../../src/train/onnx/calibrate';
 import { repoRoot } from '../paths';
 
 const DT = onnx.TensorProto.DataType;
@@ -102,6 +105,9 @@ function only(groups: string[], extra: QuantizeOptions = {}, except: string[] = 
 }
 
 const ENCODER = ['qkv', 'attnOut', 'ffnIn', 'ffnOut'];
+/** Calibration maxima for the SmoothQuant variants (set in main from text that is not the held-out text). */
+const CALIB = new Map<string, Float32Array>();
+const smooth = (alpha: number): QuantizeOptions => ({ smooth: { channelMax: CALIB, alpha } });
 const VARIANTS: Variant[] = [
   { name: 'all int8 (head too)', build: (m) => quantizeModel(m) },
   { name: 'encoder int8, head float', build: only(ENCODER) },
@@ -128,6 +134,18 @@ const VARIANTS: Variant[] = [
   { name: 'encoder, reduce_range', build: only(ENCODER, { reduceRange: true }) },
   { name: 'weights rounded only (float acts), encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/) },
   { name: 'weights rounded only, MSE scales, encoder', build: (m) => roundWeightsOnly(m, /cls\.|word_embeddings/, true) },
+  { name: 'smooth 0.5 encoder', build: only(ENCODER, smooth(0.5)) },
+  { name: 'smooth 0.3 encoder', build: only(ENCODER, smooth(0.3)) },
+  { name: 'smooth 0.7 encoder', build: only(ENCODER, smooth(0.7)) },
+  { name: 'smooth 0.5 encoder, per-row', build: only(ENCODER, { ...smooth(0.5), activations: 'row' }) },
+  { name: 'nbits8 b32 acc4 encoder', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 32, accuracyLevel: 4 } }) },
+  { name: 'nbits8 b64 acc4 encoder', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 64, accuracyLevel: 4 } }) },
+  { name: 'nbits8 b32 acc0 encoder', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 32, accuracyLevel: 0 } }) },
+  { name: 'nbits8 b128 acc4 encoder', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 128, accuracyLevel: 4 } }) },
+  { name: 'nbits8 b256 acc4 encoder', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 256, accuracyLevel: 4 } }) },
+  { name: 'nbits8 b32 acc4 encoder w/o layer 0', build: only(ENCODER, { blockwise: { bits: 8, blockSize: 32, accuracyLevel: 4 } }, ['layer0']) },
+  { name: 'nbits4 b32 acc4 encoder', build: only(ENCODER, { blockwise: { bits: 4, blockSize: 32, accuracyLevel: 4 } }) },
+  { name: 'nbits8 b32 acc4 all', build: (m) => quantizeModel(m, { blockwise: { bits: 8, blockSize: 32, accuracyLevel: 4 } }) },
   { name: 'encoder, MSE-searched weight scales', build: only(ENCODER, { mseScale: true }) },
 ];
 
@@ -172,6 +190,35 @@ async function speed(dir: string, base: Uint8Array, all: string[], variants: Var
   }
 }
 
+/**
+ * PROBE=1: the largest |x| of each token row of every weight-MatMul input on the first 128 tokens of one held-out
+ * text (two masks): the median row and the largest rows, to see whether outliers sit in tokens or in channels.
+ */
+async function probeRows(base: Uint8Array, dir: string, text: string): Promise<void> {
+  const model = decodeModel(base);
+  const names = weightMatMulInputs(model);
+  for (const n of names) model.graph?.output?.push({ name: n, type: { tensorType: { elemType: DT.FLOAT } } });
+  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
+  const engine = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' });
+  const data = await packDocuments(engine.tokenizer.framing(), [text], 128);
+  await engine.dispose();
+  const ids = BigInt64Array.from(data.ids.subarray(0, 128), (v) => BigInt(v));
+  const out = await session.run({
+    input_ids: new ort.Tensor('int64', ids, [1, 128]),
+    attention_mask: new ort.Tensor('int64', new BigInt64Array(128).fill(1n), [1, 128]),
+    mask_positions: new ort.Tensor('int64', BigInt64Array.of(5n, 60n), [1, 2]),
+  }, names);
+  for (const n of names) {
+    const t = out[n];
+    const cols = t.dims[t.dims.length - 1];
+    const v = t.data as Float32Array;
+    const rows = Array.from({ length: v.length / cols }, (_, r) => v.subarray(r * cols, (r + 1) * cols).reduce((m, x) => Math.max(m, Math.abs(x)), 0));
+    const top = rows.map((m, r) => [m, r]).sort((a, b) => b[0] - a[0]).slice(0, 4);
+    console.log(`${n.padEnd(36)} rows ${String(rows.length).padStart(3)}  median row max ${median(rows).toFixed(2)}  largest: ${top.map(([m, r]) => `row ${r} ${m.toFixed(1)}`).join(', ')}`);
+  }
+  await session.release();
+}
+
 async function main(): Promise<void> {
   const pick = process.argv.slice(2);
   const maxMasked = Number(process.env.MASKS ?? 3000);
@@ -181,7 +228,23 @@ async function main(): Promise<void> {
   const base = readFileSync(path.join(dir, 'onnx', 'model_masked.onnx'));
   const all = weightNames(decodeModel(base));
   const texts = { code: heldOut('code'), prose: heldOut('prose') };
+  if (pick.some((p) => p.includes('smooth'))) {
+    // Calibrate on this repository's own code and docs — not the held-out eval samples (run with HELD=eval).
+    const probe = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' });
+    const saved = process.env.HELD;
+    delete process.env.HELD;
+    const calibText = [...heldOut('code'), ...heldOut('prose')];
+    process.env.HELD = saved;
+    for (const [k, v] of await channelMaxima(base, probe.tokenizer.framing(), calibText, { rows: Number(process.env.CALIB_ROWS ?? 64) })) CALIB.set(k, v);
+    console.log(`calibrated ${CALIB.size} MatMul inputs`);
+    await probe.dispose();
+  }
   console.log(`models/default; held-out: ${texts.code.length} .ts files of src/, ${texts.prose.length} Markdown files; ≤ ${maxMasked} masks each; load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);
+  if (process.env.PROBE === '1') {
+    await probeRows(base, dir, texts.prose[0]);
+    rmSync(dir, { recursive: true, force: true });
+    return;
+  }
   if (process.env.SPEED === '1') {
     await speed(dir, base, all, VARIANTS.filter((x) => pick.some((p) => x.name.includes(p))), readFileSync(path.join(repoRoot, 'src', 'core', 'engine.ts'), 'utf8').slice(0, 6000), Number(process.env.ROUNDS ?? 60));
     console.log(`load ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}`);

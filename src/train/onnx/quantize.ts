@@ -31,6 +31,51 @@ export interface QuantizeOptions {
    * then costs precision in that token only.
    */
   readonly activations?: 'tensor' | 'row';
+  /**
+   * Block-wise weights instead: each MatMul becomes ORT's com.microsoft MatMulNBits (weights in `bits`-bit codes with
+   * one scale per `blockSize` inputs of each output column). With `accuracyLevel` 4 the CPU kernel quantises the
+   * activations to int8 per block of each row too, so an outlier costs precision in its own block and row only.
+   */
+  readonly blockwise?: { readonly bits: 4 | 8; readonly blockSize: number; readonly accuracyLevel: number };
+  /**
+   * SmoothQuant: per input channel j of each quantised MatMul input x, s_j = a_j^alpha / w_j^(1−alpha) (a_j = max|x_j|
+   * seen in calibration, `channelMax`; w_j = max|W[j, :]| over the MatMuls reading x); x / s is quantised and W's rows
+   * are multiplied by s, so a channel whose activations are always large no longer sets the whole tensor's scale.
+   */
+  readonly smooth?: { readonly channelMax: ReadonlyMap<string, Float32Array>; readonly alpha: number };
+}
+
+const MS_DOMAIN = 'com.microsoft';
+
+/**
+ * W [K, N] as MatMulNBits' B [N, blocks, blockSize × bits / 8] (codes packed low bits first along K) and scales
+ * [N, blocks]: symmetric, scale = max|block| / (2^(bits−1) − 1), code = round(w / scale) + 2^(bits−1) (the kernel's
+ * default zero point, so no zero-point input is needed).
+ */
+export function blockQuantize(w: { rows: number; cols: number; values: Float32Array }, bits: 4 | 8, blockSize: number): { packed: Uint8Array; scales: Float32Array; blocks: number } {
+  const K = w.rows, N = w.cols;
+  const blocks = Math.ceil(K / blockSize);
+  const blob = (blockSize * bits) / 8;
+  const levels = (1 << (bits - 1)) - 1;
+  const zero = 1 << (bits - 1);
+  const packed = new Uint8Array(N * blocks * blob);
+  const scales = new Float32Array(N * blocks);
+  for (let n = 0; n < N; n++) {
+    for (let b = 0; b < blocks; b++) {
+      let m = 0;
+      for (let k = b * blockSize; k < Math.min(K, (b + 1) * blockSize); k++) m = Math.max(m, Math.abs(w.values[k * N + n]));
+      const s = m > 0 ? m / levels : 1;
+      scales[n * blocks + b] = s;
+      const at = (n * blocks + b) * blob;
+      for (let j = 0; j < blockSize; j++) {
+        const k = b * blockSize + j;
+        const code = k < K ? Math.max(zero - levels, Math.min(zero + levels, Math.round(w.values[k * N + n] / s) + zero)) : zero;
+        if (bits === 8) packed[at + j] = code;
+        else packed[at + (j >> 1)] |= (j & 1) === 0 ? code : code << 4;
+      }
+    }
+  }
+  return { packed, scales, blocks };
 }
 
 /**
@@ -110,6 +155,42 @@ function transpose(m: Matrix): Matrix {
   return { rows: m.cols, cols: m.rows, values: out };
 }
 
+/** Resolves the constant 2-D matrices of a graph: initializers, possibly behind Cast-to-float and a 2-D Transpose. */
+function constants(g: onnx.IGraphProto): { constant: (name: string) => Matrix | undefined } {
+  const inits = new Map((g.initializer ?? []).filter((t) => t.name).map((t) => [t.name as string, t]));
+  const producer = new Map<string, onnx.INodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
+  const constant = (name: string, depth = 0): Matrix | undefined => {
+    const t = inits.get(name);
+    if (t) {
+      const dims = (t.dims ?? []).map(Number);
+      if (dims.length !== 2) return undefined;
+      const values = tensorFloats(t);
+      return values && values.length === dims[0] * dims[1] ? { rows: dims[0], cols: dims[1], values } : undefined;
+    }
+    const p = producer.get(name);
+    if (!p || depth > 3 || !p.input?.[0]) return undefined;
+    if (p.opType === 'Cast' && attrInt(p, 'to', -1) === DT.FLOAT) return constant(p.input[0], depth + 1);
+    if (p.opType === 'Transpose') {
+      const perm = p.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
+      if (perm && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) return undefined;
+      const m = constant(p.input[0], depth + 1);
+      return m && transpose(m);
+    }
+    return undefined;
+  };
+  return { constant: (name) => constant(name) };
+}
+
+/** The inputs (activations) of the graph's MatMuls / Gemms with a constant weight, each once. */
+export function weightMatMulInputs(model: onnx.IModelProto): string[] {
+  const g = model.graph;
+  if (!g?.node) return [];
+  const { constant } = constants(g);
+  const xs = g.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input?.[1] && constant(n.input[1]) !== undefined).map((n) => n.input?.[0] as string);
+  return [...new Set(xs)];
+}
+
 /**
  * Symmetric per-row quantisation of `x` [rows, K] as uint8 around 128: scale [rows, 1] = max|x[row]| / 127 (a row of
  * zeros gets a tiny scale), q = round(x / scale) + 128, zero point 128 — what MatMulInteger's u8 kernels take.
@@ -149,35 +230,10 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
   const g = model.graph;
   if (!g?.node) return { quantized: [], kept: [] };
   const weightType = opts.weightType ?? 'int8';
-  const inits = new Map((g.initializer ?? []).filter((t) => t.name).map((t) => [t.name as string, t]));
-  const producer = new Map<string, onnx.INodeProto>();
+  const { constant } = constants(g);
   const consumers = new Map<string, onnx.INodeProto[]>();
-  for (const n of g.node) {
-    for (const o of n.output ?? []) producer.set(o, n);
-    for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
-  }
+  for (const n of g.node) for (const i of n.input ?? []) if (i) consumers.set(i, [...(consumers.get(i) ?? []), n]);
   const outputs = new Set((g.output ?? []).map((o) => o.name as string));
-
-  /** The constant 2-D matrix `name` evaluates to, following Cast-to-float and 2-D Transpose. */
-  const constant = (name: string, depth = 0): Matrix | undefined => {
-    const t = inits.get(name);
-    if (t) {
-      const dims = (t.dims ?? []).map(Number);
-      if (dims.length !== 2) return undefined;
-      const values = tensorFloats(t);
-      return values && values.length === dims[0] * dims[1] ? { rows: dims[0], cols: dims[1], values } : undefined;
-    }
-    const p = producer.get(name);
-    if (!p || depth > 3 || !p.input?.[0]) return undefined;
-    if (p.opType === 'Cast' && attrInt(p, 'to', -1) === DT.FLOAT) return constant(p.input[0], depth + 1);
-    if (p.opType === 'Transpose') {
-      const perm = p.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
-      if (perm && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) return undefined;
-      const m = constant(p.input[0], depth + 1);
-      return m && transpose(m);
-    }
-    return undefined;
-  };
 
   const weightMatMuls = g.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input?.[1] && constant(n.input[1]) !== undefined);
   const weighted = new Set(weightMatMuls);
@@ -213,6 +269,35 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
   const out: onnx.INodeProto[] = [];
   let uid = 0;
   const fresh = (base: string) => `${base}__q${uid++}`;
+  const smoothed = new Map<string, { s: Float32Array; input: string }>();
+  /** x's smoothing factors and the node output that holds x / s (made once per x), or undefined without smoothing. */
+  const smoothing = (x: string): { s: Float32Array; input: string } | undefined => {
+    const a = opts.smooth?.channelMax.get(x);
+    if (!opts.smooth || !a) return undefined;
+    const done = smoothed.get(x);
+    if (done) return done;
+    const wmax = new Float32Array(a.length);
+    for (const c of weightMatMuls) {
+      if (c.input?.[0] !== x) continue;
+      let m = constant(c.input?.[1] as string) as Matrix;
+      if (c.opType === 'Gemm' && attrInt(c, 'transB', 0) !== 0) m = transpose(m);
+      if (m.rows !== a.length) return undefined;
+      for (let r = 0; r < m.rows; r++) for (let k = 0; k < m.cols; k++) wmax[r] = Math.max(wmax[r], Math.abs(m.values[r * m.cols + k]));
+    }
+    const s = new Float32Array(a.length);
+    const inv = new Float32Array(a.length);
+    for (let j = 0; j < a.length; j++) {
+      s[j] = Math.pow(Math.max(a[j], 1e-5), opts.smooth.alpha) / Math.pow(Math.max(wmax[j], 1e-5), 1 - opts.smooth.alpha);
+      inv[j] = 1 / s[j];
+    }
+    const invName = fresh(`${x}_smooth_inv`);
+    newInits.push({ name: invName, dataType: DT.FLOAT, dims: [a.length], rawData: new Uint8Array(inv.buffer) });
+    const input = fresh(`${x}_smoothed`);
+    out.push({ opType: 'Mul', name: fresh(`${x}_smooth`), input: [x, invName], output: [input] });
+    const r = { s, input };
+    smoothed.set(x, r);
+    return r;
+  };
 
   for (const n of g.node) {
     if (!weighted.has(n)) {
@@ -245,6 +330,35 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
     }
     const K = w.rows;
     const N = w.cols;
+    const smooth = smoothing(x);
+    if (smooth) {
+      const v = new Float32Array(w.values);
+      for (let r = 0; r < K; r++) for (let c = 0; c < N; c++) v[r * N + c] *= smooth.s[r];
+      w = { rows: K, cols: N, values: v };
+    }
+    if (opts.blockwise) {
+      const { bits, blockSize, accuracyLevel } = opts.blockwise;
+      const { packed, scales: bscales, blocks } = blockQuantize(w, bits, blockSize);
+      const base = wName.replace(/__fp16$/, '');
+      const wq = fresh(`${base}_blocks`);
+      const ws = fresh(`${base}_block_scales`);
+      newInits.push(
+        { name: wq, dataType: DT.UINT8, dims: [N, blocks, (blockSize * bits) / 8], rawData: packed },
+        { name: ws, dataType: DT.FLOAT, dims: [N, blocks], rawData: new Uint8Array(bscales.buffer) },
+      );
+      const y = n.output?.[0] as string;
+      const unbiased = bias ? fresh(`${y}_unbiased`) : y;
+      out.push({
+        opType: 'MatMulNBits', domain: MS_DOMAIN, name: fresh(`${label}_MatMulNBits`), input: [smooth?.input ?? x, wq, ws], output: [unbiased],
+        attribute: [
+          { name: 'K', type: INT, i: K }, { name: 'N', type: INT, i: N }, { name: 'bits', type: INT, i: bits },
+          { name: 'block_size', type: INT, i: blockSize }, { name: 'accuracy_level', type: INT, i: accuracyLevel },
+        ],
+      });
+      if (bias) out.push({ opType: 'Add', name: fresh(`${label}_bias`), input: [unbiased, bias], output: [y] });
+      quantized.push(base);
+      continue;
+    }
     // Per output column n. int8: symmetric, scale = max|W[:, n]| / 127, q = round(W / scale) in [-127, 127], zero
     // point 0. uint8: asymmetric over [min(0, W[:, n]), max(0, W[:, n])] in 255 steps, with its own zero point.
     const scales = new Float32Array(N);
@@ -305,8 +419,9 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
     if (!xq) {
       xq = { q: fresh(`${x}_quantized`), scale: fresh(`${x}_scale`), zp: fresh(`${x}_zero_point`) };
       dql.set(x, xq);
-      if (opts.activations === 'row') out.push(...rowQuantize(x, xq, fresh, newInits));
-      else out.push({ opType: 'DynamicQuantizeLinear', name: fresh(`${x}_DynamicQuantizeLinear`), input: [x], output: [xq.q, xq.scale, xq.zp] });
+      const xs = smooth?.input ?? x;
+      if (opts.activations === 'row') out.push(...rowQuantize(xs, xq, fresh, newInits));
+      else out.push({ opType: 'DynamicQuantizeLinear', name: fresh(`${x}_DynamicQuantizeLinear`), input: [xs], output: [xq.q, xq.scale, xq.zp] });
     }
     const y = n.output?.[0] as string;
     const acc = fresh(`${y}_int32`);
@@ -350,6 +465,7 @@ export function quantizeModel(model: onnx.IModelProto, opts: QuantizeOptions = {
   const used = usedBy(nodes);
   const declared = new Set((g.input ?? []).map((i) => i.name as string));
   g.node = nodes;
+  if (opts.blockwise && !(model.opsetImport ?? []).some((o) => o.domain === MS_DOMAIN)) model.opsetImport = [...(model.opsetImport ?? []), { domain: MS_DOMAIN, version: 1 }];
   g.initializer = [...(g.initializer ?? []).filter((t) => used.has(t.name as string) || declared.has(t.name as string)), ...newInits];
   return { quantized, kept };
 }
