@@ -2,7 +2,8 @@
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { decodeModel, encodeModel, onnx, tensorProto, valueInfo } from '../../src/train/onnx/proto';
-import { blockQuantize, quantizeModel, weightMatMulInputs, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { blockQuantize } from '../../src/train/onnx/blockwise';
+import { quantizeModel, weightMatMulInputs, type QuantizeOptions } from '../../src/train/onnx/quantize';
 import { Rng } from '../../src/train/rng';
 
 const ROWS = 4, K = 64, N = 8;

@@ -5,7 +5,7 @@ import { MaskingCollator, defaultMaxMasked } from '../collator';
 import { packDocuments } from '../packer';
 import { Rng } from '../rng';
 import { decodeModel, onnx } from './proto';
-import { weightMatMulInputs } from './quantize';
+import { weightMatMulInputs } from './constants';
 
 export interface CalibrationOptions {
   readonly seq?: number;

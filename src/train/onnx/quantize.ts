@@ -1,6 +1,7 @@
 // Dynamic int8 quantisation of an inference graph's weight MatMuls (per-output-channel weights), for faster CPU fills.
 import { onnx } from 'onnx-proto';
-import { fromHalfBits } from '../../core/half';
+import { blockQuantize } from './blockwise';
+import { attrFloat, attrInt, constants, transpose, type Matrix } from './constants';
 
 const DT = onnx.TensorProto.DataType;
 const INT = onnx.AttributeProto.AttributeType.INT;
@@ -47,36 +48,7 @@ export interface QuantizeOptions {
 
 const MS_DOMAIN = 'com.microsoft';
 
-/**
- * W [K, N] as MatMulNBits' B [N, blocks, blockSize × bits / 8] (codes packed low bits first along K) and scales
- * [N, blocks]: symmetric, scale = max|block| / (2^(bits−1) − 1), code = round(w / scale) + 2^(bits−1) (the kernel's
- * default zero point, so no zero-point input is needed).
- */
-export function blockQuantize(w: { rows: number; cols: number; values: Float32Array }, bits: 4 | 8, blockSize: number): { packed: Uint8Array; scales: Float32Array; blocks: number } {
-  const K = w.rows, N = w.cols;
-  const blocks = Math.ceil(K / blockSize);
-  const blob = (blockSize * bits) / 8;
-  const levels = (1 << (bits - 1)) - 1;
-  const zero = 1 << (bits - 1);
-  const packed = new Uint8Array(N * blocks * blob);
-  const scales = new Float32Array(N * blocks);
-  for (let n = 0; n < N; n++) {
-    for (let b = 0; b < blocks; b++) {
-      let m = 0;
-      for (let k = b * blockSize; k < Math.min(K, (b + 1) * blockSize); k++) m = Math.max(m, Math.abs(w.values[k * N + n]));
-      const s = m > 0 ? m / levels : 1;
-      scales[n * blocks + b] = s;
-      const at = (n * blocks + b) * blob;
-      for (let j = 0; j < blockSize; j++) {
-        const k = b * blockSize + j;
-        const code = k < K ? Math.max(zero - levels, Math.min(zero + levels, Math.round(w.values[k * N + n] / s) + zero)) : zero;
-        if (bits === 8) packed[at + j] = code;
-        else packed[at + (j >> 1)] |= (j & 1) === 0 ? code : code << 4;
-      }
-    }
-  }
-  return { packed, scales, blocks };
-}
+export { weightMatMulInputs } from './constants';
 
 /**
  * Symmetric scale for one output column's values `v`: max|v| / levels, or with `search` the one among
@@ -108,87 +80,6 @@ export interface QuantizeReport {
   readonly quantized: string[];
   /** Weight MatMuls left in float, with why. */
   readonly kept: { readonly node: string; readonly reason: string }[];
-}
-
-/** A constant 2-D float matrix as row-major float32. */
-interface Matrix {
-  readonly rows: number;
-  readonly cols: number;
-  readonly values: Float32Array;
-}
-
-function attrInt(n: onnx.INodeProto, name: string, dflt: number): number {
-  const a = n.attribute?.find((x) => x.name === name);
-  return a?.i === undefined || a.i === null ? dflt : Number(a.i);
-}
-
-function attrFloat(n: onnx.INodeProto, name: string, dflt: number): number {
-  const a = n.attribute?.find((x) => x.name === name);
-  return a?.f === undefined || a.f === null ? dflt : Number(a.f);
-}
-
-function rawBytes(t: onnx.ITensorProto): Uint8Array | undefined {
-  if (!t.rawData || t.rawData.length === 0) return undefined;
-  const r = t.rawData;
-  // Copy: the protobuf buffer may be unaligned.
-  return new Uint8Array(r.buffer.slice(r.byteOffset, r.byteOffset + r.byteLength));
-}
-
-/** Float values of a FLOAT or FLOAT16 initializer held inside the model (external data is not read). */
-function tensorFloats(t: onnx.ITensorProto): Float32Array | undefined {
-  if (t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
-  const raw = rawBytes(t);
-  if (t.dataType === DT.FLOAT) return raw ? new Float32Array(raw.buffer) : Float32Array.from(t.floatData ?? []);
-  if (t.dataType === DT.FLOAT16) {
-    // Without raw_data, float16 values sit one per int32_data entry.
-    const bits = raw ? new Uint16Array(raw.buffer) : Uint16Array.from(t.int32Data ?? []);
-    const out = new Float32Array(bits.length);
-    for (let i = 0; i < bits.length; i++) out[i] = fromHalfBits(bits[i]);
-    return out;
-  }
-  return undefined;
-}
-
-function transpose(m: Matrix): Matrix {
-  const out = new Float32Array(m.values.length);
-  for (let r = 0; r < m.rows; r++) for (let c = 0; c < m.cols; c++) out[c * m.rows + r] = m.values[r * m.cols + c];
-  return { rows: m.cols, cols: m.rows, values: out };
-}
-
-/** Resolves the constant 2-D matrices of a graph: initializers, possibly behind Cast-to-float and a 2-D Transpose. */
-function constants(g: onnx.IGraphProto): { constant: (name: string) => Matrix | undefined } {
-  const inits = new Map((g.initializer ?? []).filter((t) => t.name).map((t) => [t.name as string, t]));
-  const producer = new Map<string, onnx.INodeProto>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) producer.set(o, n);
-  const constant = (name: string, depth = 0): Matrix | undefined => {
-    const t = inits.get(name);
-    if (t) {
-      const dims = (t.dims ?? []).map(Number);
-      if (dims.length !== 2) return undefined;
-      const values = tensorFloats(t);
-      return values && values.length === dims[0] * dims[1] ? { rows: dims[0], cols: dims[1], values } : undefined;
-    }
-    const p = producer.get(name);
-    if (!p || depth > 3 || !p.input?.[0]) return undefined;
-    if (p.opType === 'Cast' && attrInt(p, 'to', -1) === DT.FLOAT) return constant(p.input[0], depth + 1);
-    if (p.opType === 'Transpose') {
-      const perm = p.attribute?.find((a) => a.name === 'perm')?.ints?.map(Number);
-      if (perm && !(perm.length === 2 && perm[0] === 1 && perm[1] === 0)) return undefined;
-      const m = constant(p.input[0], depth + 1);
-      return m && transpose(m);
-    }
-    return undefined;
-  };
-  return { constant: (name) => constant(name) };
-}
-
-/** The inputs (activations) of the graph's MatMuls / Gemms with a constant weight, each once. */
-export function weightMatMulInputs(model: onnx.IModelProto): string[] {
-  const g = model.graph;
-  if (!g?.node) return [];
-  const { constant } = constants(g);
-  const xs = g.node.filter((n) => (n.opType === 'MatMul' || n.opType === 'Gemm') && n.input?.[1] && constant(n.input[1]) !== undefined).map((n) => n.input?.[0] as string);
-  return [...new Set(xs)];
 }
 
 /**
