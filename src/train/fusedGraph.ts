@@ -3,10 +3,10 @@
 import { usesTokenTypes, type InferenceGraphOptions } from './bert';
 import { BertConfig, PARAM, Params, layerParams, paramShapes } from './model';
 import { Graph, Value, attr } from './onnx/graph';
-import { DType, IR_VERSION, OPSET, onnx } from './onnx/proto';
+import { DType, IR_VERSION, MS_DOMAIN, OPSET, onnx } from './onnx/proto';
 
 /** The contrib-op domain: ORT's own operator set, version 1 (what its CPU kernels are registered under). */
-export const MS_DOMAIN = 'com.microsoft';
+export { MS_DOMAIN };
 /** The contrib ops this graph may use, every one with a float32 kernel in ORT's CPU execution provider. */
 export const FUSED_OPS: readonly string[] = ['Attention', 'SkipLayerNormalization', 'BiasGelu'];
 

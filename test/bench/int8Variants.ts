@@ -6,11 +6,11 @@ import { Engine } from '../../src/core/engine';
 import { QUANTIZED_GRAPH } from '../../src/core/precision';
 import { fromHalfBits } from '../../src/core/half';
 import { decodeModel, onnx } from '../../src/train/onnx/proto';
-import { quantizeModel, symmetricScale, weightMatMulInputs, type QuantizeOptions } from '../../src/train/onnx/quantize';
+import { quantizeModel, symmetricScale, type QuantizeOptions } from '../../src/train/onnx/quantize';
 import { packDocuments } from '../../src/train/packer';
 import * as ort from 'onnxruntime-node';
 import { measureAgreement, measureLatency } from '../../src/train/quantizeCheck';
-import { channelMaxima } from '../../src/train/onnx/calibrate';
+import { channelMaxima, exposeMatMulInputs } from '../../src/train/onnx/calibrate';
 import { repoRoot } from '../paths';
 
 const DT = onnx.TensorProto.DataType;
@@ -195,10 +195,8 @@ async function speed(dir: string, base: Uint8Array, all: string[], variants: Var
  * text (two masks): the median row and the largest rows, to see whether outliers sit in tokens or in channels.
  */
 async function probeRows(base: Uint8Array, dir: string, text: string): Promise<void> {
-  const model = decodeModel(base);
-  const names = weightMatMulInputs(model);
-  for (const n of names) model.graph?.output?.push({ name: n, type: { tensorType: { elemType: DT.FLOAT } } });
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish());
+  const { graph, names } = exposeMatMulInputs(base);
+  const session = await ort.InferenceSession.create(graph);
   const engine = await Engine.load(dir, { devices: ['cpu'], threads: 2, precision: 'fp32' });
   const data = await packDocuments(engine.tokenizer.framing(), [text], 128);
   await engine.dispose();

@@ -14,17 +14,24 @@ export interface CalibrationOptions {
   readonly seed?: number;
 }
 
-/**
- * Runs `graph` (an inference graph: input_ids, attention_mask and optionally mask_positions) on masked rows of `texts`
- * with every weight-MatMul input as an extra output, and returns max |x[…, j]| per last-axis channel j of each.
- */
-export async function channelMaxima(graph: Uint8Array, tok: FramingTokenizer, texts: readonly string[], opts: CalibrationOptions = {}): Promise<Map<string, Float32Array>> {
+/** `graph` with every weight-MatMul input added as a graph output, and those inputs' names. */
+export function exposeMatMulInputs(graph: Uint8Array): { graph: Uint8Array; names: string[] } {
   const model = decodeModel(graph);
   const names = weightMatMulInputs(model);
   const g = model.graph as onnx.IGraphProto;
   const declared = new Set((g.output ?? []).map((o) => o.name));
   for (const n of names) if (!declared.has(n)) g.output = [...(g.output ?? []), { name: n, type: { tensorType: { elemType: onnx.TensorProto.DataType.FLOAT } } }];
-  const session = await ort.InferenceSession.create(onnx.ModelProto.encode(model).finish(), { intraOpNumThreads: 2, interOpNumThreads: 1 });
+  return { graph: onnx.ModelProto.encode(model).finish(), names };
+}
+
+/**
+ * Runs `graph` (an inference graph: input_ids, attention_mask and optionally mask_positions) on masked rows of `texts`
+ * with every weight-MatMul input as an extra output, and returns max |x[…, j]| per last-axis channel j of each.
+ */
+export async function channelMaxima(graph: Uint8Array, tok: FramingTokenizer, texts: readonly string[], opts: CalibrationOptions = {}): Promise<Map<string, Float32Array>> {
+  const exposed = exposeMatMulInputs(graph);
+  const names = exposed.names;
+  const session = await ort.InferenceSession.create(exposed.graph, { intraOpNumThreads: 2, interOpNumThreads: 1 });
   const seq = opts.seq ?? 128;
   const data = await packDocuments(tok, texts, seq);
   const collator = new MaskingCollator({ batch: 1, seq, maxMasked: defaultMaxMasked(1, seq), vocabSize: tok.vocabSize, maskTokenId: tok.maskId, specialIds: tok.specialIds });

@@ -22,6 +22,9 @@ const ELEM_TYPE: Record<DType, number> = {
 
 /** Opset of every graph we emit: Gelu (20), LayerNormalization (17), ScatterElements reduction (18). */
 export const OPSET = 20;
+
+/** The domain of ONNX Runtime's contrib ops (Attention, MatMulNBits, …). */
+export const MS_DOMAIN = 'com.microsoft';
 /** IR version 9 is the first that allows opset 20. */
 export const IR_VERSION = 9;
 

@@ -1,6 +1,7 @@
 // Dynamic int8 quantisation of an inference graph's weight MatMuls (per-output-channel weights), for faster CPU fills.
 import { onnx } from 'onnx-proto';
 import { blockQuantize } from './blockwise';
+import { MS_DOMAIN } from './proto';
 import { attrFloat, attrInt, constants, transpose, type Matrix } from './constants';
 
 const DT = onnx.TensorProto.DataType;
@@ -45,8 +46,6 @@ export interface QuantizeOptions {
    */
   readonly smooth?: { readonly channelMax: ReadonlyMap<string, Float32Array>; readonly alpha: number };
 }
-
-const MS_DOMAIN = 'com.microsoft';
 
 export { weightMatMulInputs } from './constants';
 

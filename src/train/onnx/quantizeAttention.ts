@@ -1,30 +1,9 @@
 // int8 for the fused graph's Attention nodes (ORT's QAttention), whose packed Q/K/V weights quantize.ts cannot reach.
 import { onnx } from 'onnx-proto';
-import { fromHalfBits } from '../../core/half';
+import { constants } from './constants';
+import { MS_DOMAIN } from './proto';
 
 const DT = onnx.TensorProto.DataType;
-const MS_DOMAIN = 'com.microsoft';
-
-/** The float values of a constant [rows, cols] weight: an initializer, or a float16 one behind a Cast to float. */
-function constantMatrix(name: string, inits: Map<string, onnx.ITensorProto>, producer: Map<string, onnx.INodeProto>): { values: Float32Array; rows: number; cols: number } | undefined {
-  let t = inits.get(name);
-  if (!t) {
-    const p = producer.get(name);
-    const to = p?.attribute?.find((a) => a.name === 'to')?.i;
-    if (p?.opType === 'Cast' && Number(to) === DT.FLOAT && p.input?.[0]) t = inits.get(p.input[0]);
-  }
-  const dims = (t?.dims ?? []).map(Number);
-  if (!t || dims.length !== 2 || t.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL) return undefined;
-  const raw = t.rawData && t.rawData.length ? new Uint8Array(t.rawData) : undefined;
-  let values: Float32Array;
-  if (t.dataType === DT.FLOAT) values = raw ? new Float32Array(raw.buffer) : Float32Array.from(t.floatData ?? []);
-  else if (t.dataType === DT.FLOAT16) {
-    const bits = raw ? new Uint16Array(raw.buffer) : Uint16Array.from(t.int32Data ?? []);
-    values = Float32Array.from(bits, fromHalfBits);
-  } else return undefined;
-  return values.length === dims[0] * dims[1] ? { values, rows: dims[0], cols: dims[1] } : undefined;
-}
-
 /**
  * Rewrites every com.microsoft Attention whose weights are a constant matrix as
  *   DynamicQuantizeLinear(input) → QAttention(input_q, W_int8, bias, input_scale, W_scale[3H], mask, input_zp, W_zp[3H])
@@ -35,15 +14,13 @@ function constantMatrix(name: string, inits: Map<string, onnx.ITensorProto>, pro
 export function quantizeAttention(model: onnx.IModelProto): number {
   const g = model.graph;
   if (!g?.node) return 0;
-  const inits = new Map((g.initializer ?? []).filter((t) => t.name).map((t) => [t.name as string, t]));
-  const producer = new Map<string, onnx.INodeProto>();
-  for (const n of g.node) for (const o of n.output ?? []) producer.set(o, n);
+  const { constant } = constants(g);
   const out: onnx.INodeProto[] = [];
   const added: onnx.ITensorProto[] = [];
   let count = 0;
   for (const n of g.node) {
     const [x, wName, bias, mask] = n.input ?? [];
-    const w = n.opType === 'Attention' && n.domain === MS_DOMAIN && x && wName ? constantMatrix(wName, inits, producer) : undefined;
+    const w = n.opType === 'Attention' && n.domain === MS_DOMAIN && x && wName ? constant(wName) : undefined;
     if (!w || (n.input ?? []).length > 4) {
       out.push(n);
       continue;
