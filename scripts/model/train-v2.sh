@@ -21,7 +21,10 @@
 #      the same mix and Jane Austen's novels (narrative English, .corpus/supplement);
 #   4. the gate: scripts/model/finalize.mjs --provisional, which replaces models/default only if the model beats the
 #      shipped one on every held-out slice (code, technical prose, general English); otherwise it says so;
-#   5. phase C: B's recipe again from B's end at half its learning rate (3,660 steps), then the gate again.
+#   5. phase D: one layer deeper (4 x 192): B's model with a near-identity layer added on top
+#      (scripts/model/grow-depth.mjs), then B's recipe (3,660 steps of 32 x 256 from lr 7e-4), then the gate again.
+#      (A phase C — B's recipe again at the same size, half the lr — gained 0.15-0.2 points on the gate's slices:
+#      the 3 x 192 run was close to done improving, so the budget goes to depth instead. STEPS_C=3660 runs it.)
 # Budget: steps are fixed (not minutes), so the result does not depend on how busy the machine is. At ~6-7k tokens/s
 # on one thread (≈ 11k on two), phases A and A2 (120 M tokens) are ~5 CPU-hours and phase B (30 M tokens) ~1.5.
 set -euo pipefail
@@ -33,7 +36,8 @@ L=${L:-3} H=${H:-192} A=${A:-4} F=${F:-768}
 STEPS_A=${STEPS_A:-58600}   # 120 M tokens at 16 x 128
 STOP_A=${STOP_A:-26500}     # then sequence 256 (phase A2)
 STEPS_B=${STEPS_B:-3660}    # 30 M tokens at 32 x 256
-STEPS_C=${STEPS_C:-3660}    # 30 M more
+STEPS_C=${STEPS_C:-0}       # 30 M more at 3660 (not run by default: see 5. above)
+STEPS_D=${STEPS_D:-3660}    # 30 M tokens at 32 x 256, one layer deeper
 # Peak learning rates. A first attempt at 3e-3 (the v1 recipe) diverged on this larger model: the loss fell to 6.38 by
 # step 776 (lr 2.3e-3, already below the unigram level, so the model used context), rose to 6.9 as the warm-up reached
 # 3e-3 and sat on the unigram plateau (held-out top-1 9.3% at step 5,000, loss 6.72 at 6,000). Half the divergence point:
@@ -41,6 +45,7 @@ LR_A=${LR_A:-1.5e-3}
 LR_A2=${LR_A2:-8.4e-4}      # phase A's learning rate at its stop: 1.5e-3 x (58,600 - 26,500) / 57,600
 LR_B=${LR_B:-7e-4}
 LR_C=${LR_C:-3.5e-4}
+LR_D=${LR_D:-7e-4}
 THREADS=${THREADS:-1}
 # How phase A's new model starts its position table (sinusoid; normal: BERT's random rows, which kept the first run,
 # .model-work/v2-a, a bag-of-words model for 19,000 steps — see the card draft), and the run folders' prefix.
@@ -89,13 +94,13 @@ A2_MODEL=$W/$NAME-a2/model
 # eval.json's "run" (finalize.mjs): which run the shipped model is the release of, so that a machine without this
 # run's checkpoints goes on from the shipped model instead of training its phase again on top of itself.
 SHIPPED_RUN=$(grep -o '"run": "[^"]*"' models/default/eval.json | cut -d'"' -f4 || true)
-if [ ! -f $W/$NAME-c/checkpoint.bin ] && [ "$SHIPPED_RUN" = "$NAME-c" ]; then
-  log "models/default is phase C's release ($NAME-c) and there are no checkpoints here: nothing to train"
+if [ ! -f $W/$NAME-d/checkpoint.bin ] && [ "$SHIPPED_RUN" = "$NAME-d" ]; then
+  log "models/default is phase D's release ($NAME-d) and there are no checkpoints here: nothing to train"
   exit 0
 fi
 B_MODEL=$W/$NAME-b/model
 if [ ! -f $W/$NAME-b/summary.json ] && [ "$SHIPPED_RUN" = "$NAME-b" ]; then
-  log "no phase B checkpoints here: phase C starts from the shipped model (phase B's release)"
+  log "no phase B checkpoints here: phase D starts from the shipped model (phase B's release)"
   B_MODEL=models/default
 fi
 if [ "$B_MODEL" = models/default ]; then
@@ -134,9 +139,12 @@ fi
 # novels from Debian's r-cran-janeaustenr (.corpus/supplement, 3.9 MB to train on, 5 chapters' worth held out), built
 # beside the corpus so that everything phases A and A2 read stays as it was.
 [ -f .corpus/supplement/manifest.json ] || { npx tsc -p scripts/corpus && node out/scripts/corpus/supplement.js .corpus; }
+# (A2's mix is made here too: a machine that starts from the shipped model never ran A2's step.)
+[ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
 if [ ! -d $W/docs/train-b ]; then
   rm -rf $W/docs/train-b.tmp && mkdir -p $W/docs/train-b.tmp
-  cp -al $W/docs/train-m35/. $W/docs/train-b.tmp/ && cp -l .corpus/supplement/train/*.txt $W/docs/train-b.tmp/
+  cp -al $W/docs/train-m35/. $W/docs/train-b.tmp/
+  cp -l .corpus/supplement/train/*.txt $W/docs/train-b.tmp/
   mv $W/docs/train-b.tmp $W/docs/train-b
 fi
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
@@ -149,10 +157,20 @@ if [ "$B_MODEL" != models/default ]; then
     node scripts/model/finalize.mjs $W/$NAME-b --provisional --version 2
   fi
 fi
-# C: B's recipe again from B's end at half its peak learning rate (a warm restart: B still gained 0.5-0.9 points of
-# held-out top-1 over A2, so the run is continued while it keeps improving); the gate ships it only if it beats B.
-phase $NAME-c $W/docs/train-b --from $B_MODEL \
-  --seq 256 --batch 32 --steps $STEPS_C --lr $LR_C --warmup 200 --decay linear \
+# C (off unless STEPS_C > 0): B's recipe again from B's end at half its peak learning rate; the gate ships it only if
+# it beats B.
+if [ "$STEPS_C" -gt 0 ]; then
+  phase $NAME-c $W/docs/train-b --from $B_MODEL \
+    --seq 256 --batch 32 --steps $STEPS_C --lr $LR_C --warmup 200 --decay linear \
+    --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
+  log "phase C done; the gate:"
+  node scripts/model/finalize.mjs $W/$NAME-c --provisional --version 2
+fi
+# D: one layer deeper. The grown model starts within about a point of B on every slice (grow-depth.mjs says why); the
+# new layer's residual branches start at zero and learn from B's recipe on the same data.
+[ -f $W/$NAME-d-init/config.json ] || node scripts/model/grow-depth.mjs $B_MODEL $W/$NAME-d-init
+phase $NAME-d $W/docs/train-b --from $W/$NAME-d-init \
+  --seq 256 --batch 32 --steps $STEPS_D --lr $LR_D --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
 log "training done; the gate:"
-node scripts/model/finalize.mjs $W/$NAME-c --provisional --version 2
+node scripts/model/finalize.mjs $W/$NAME-d --provisional --version 2
