@@ -30,10 +30,17 @@ node scripts/model/sanity.mjs "$OUT/v1" > "$OUT/sanity-v1.txt"
 log "latency"
 node scripts/model/latency.mjs "$OUT/v1" models/default --rounds 80 > "$OUT/latency.txt"
 log "training curve"
-phases=("A, 128 x 16=$W/$NAME-a@128x16" "A2, 256 x 8=$W/$NAME-a2@256x8")
-# Phase B once it has finished (the first v2 release, from A2, shipped before B ran).
-grep -qs '"stopped": "done"' "$W/$NAME-b/summary.json" && phases+=("B, 256 x 32=$W/$NAME-b@256x32")
-node scripts/model/plot.mjs models/default/training-curve.svg "${phases[@]}"
+# Phases A-B's logs exist only on the machine that trained them (the work folder is not kept between sessions): without
+# them the committed curve stays as it is, and phase D, when it has run here, gets its own curve.
+if [ -f "$W/$NAME-a/train-log.jsonl" ]; then
+  phases=("A, 128 x 16=$W/$NAME-a@128x16" "A2, 256 x 8=$W/$NAME-a2@256x8")
+  # Phase B once it has finished (the first v2 release, from A2, shipped before B ran).
+  grep -qs '"stopped": "done"' "$W/$NAME-b/summary.json" && phases+=("B, 256 x 32=$W/$NAME-b@256x32")
+  grep -qs '"stopped": "done"' "$W/$NAME-d/summary.json" && phases+=("D, 4 layers, 256 x 32=$W/$NAME-d@256x32")
+  node scripts/model/plot.mjs models/default/training-curve.svg "${phases[@]}"
+elif grep -qs '"stopped": "done"' "$W/$NAME-d/summary.json"; then
+  node scripts/model/plot.mjs models/default/training-curve-d.svg "D, 4 layers, 256 x 32=$W/$NAME-d@256x32"
+fi
 log "int8 agreement (a copy of the folder; the shipped one stays float-only unless the card says otherwise)"
 rm -rf "$OUT/int8" && cp -r models/default "$OUT/int8"
 node dist/cli.js quantize "$OUT/int8" --eval test/fixtures/default-eval/code --eval test/fixtures/default-eval/prose --json > "$OUT/int8.json"
@@ -42,6 +49,18 @@ THREADS=2 node scripts/model/per-language.mjs "$OUT/per-language.json" v1="$OUT/
 # Per whole word (the two vocabularies scored on the same words) on the held-out samples of each kind, not per
 # language: the full slices again for both models would double this script's time.
 log "per kind, per whole word (held-out samples)"
+# The samples (as scripts/model/sweep-v2.sh makes them, which a machine that never ran the sweep lacks): each slice's
+# first documents in file-name order, up to 1.5 MB.
+for k in code prose english; do
+  d=$W/docs/valid/$k s=$W/docs/valid-sample/$k
+  [ -d "$d" ] && [ ! -d "$s" ] || continue
+  rm -rf "$s.tmp" && mkdir -p "$s.tmp"; n=0
+  for f in $(ls "$d" | sort); do
+    [ $n -ge 1500000 ] && break
+    cp "$d/$f" "$s.tmp/"; n=$(( n + $(stat -c %s "$d/$f") ))
+  done
+  mv "$s.tmp" "$s"
+done
 for k in code prose english; do
   for m in v1="$OUT/v1" v2=models/default; do
     node dist/cli.js eval $W/docs/valid-sample/$k --model "${m#*=}" --seq 256 --threads 2 --whole-word --json > "$OUT/ww-$k-${m%%=*}.json"
