@@ -49,18 +49,7 @@ THREADS=2 node scripts/model/per-language.mjs "$OUT/per-language.json" v1="$OUT/
 # Per whole word (the two vocabularies scored on the same words) on the held-out samples of each kind, not per
 # language: the full slices again for both models would double this script's time.
 log "per kind, per whole word (held-out samples)"
-# The samples (as scripts/model/sweep-v2.sh makes them, which a machine that never ran the sweep lacks): each slice's
-# first documents in file-name order, up to 1.5 MB.
-for k in code prose english; do
-  d=$W/docs/valid/$k s=$W/docs/valid-sample/$k
-  [ -d "$d" ] && [ ! -d "$s" ] || continue
-  rm -rf "$s.tmp" && mkdir -p "$s.tmp"; n=0
-  for f in $(ls "$d" | sort); do
-    [ $n -ge 1500000 ] && break
-    cp "$d/$f" "$s.tmp/"; n=$(( n + $(stat -c %s "$d/$f") ))
-  done
-  mv "$s.tmp" "$s"
-done
+scripts/model/valid-sample.sh
 for k in code prose english; do
   for m in v1="$OUT/v1" v2=models/default; do
     node dist/cli.js eval $W/docs/valid-sample/$k --model "${m#*=}" --seq 256 --threads 2 --whole-word --json > "$OUT/ww-$k-${m%%=*}.json"

@@ -36,19 +36,8 @@ else
     --seq $SEQ --max-positions 256 --batch $BATCH --steps $STEPS --lr $LR --warmup 200 --decay linear \
     --position-init "$POS" "${EXTRA[@]}" --threads 1 --held-out 0.01 --eval-every 1000000 --checkpoint-every 400 --out "$OUT" > "$OUT.log" 2>&1
 fi
-# Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on each slice — on a fixed
-# sample of each slice (its first documents, in file-name order, up to 1.5 MB), so an evaluation does not tokenize
-# the whole slice to use 60 batches of it.
-for kind in code prose english; do
-  d=$W/docs/valid/$kind s=$W/docs/valid-sample/$kind
-  [ -d "$d" ] && [ ! -d "$s" ] || continue
-  mkdir -p "$s.tmp"; n=0
-  for f in $(ls "$d" | sort); do
-    [ $n -ge 1500000 ] && break
-    cp "$d/$f" "$s.tmp/"; n=$(( n + $(stat -c %s "$d/$f") ))
-  done
-  mv "$s.tmp" "$s"
-done
+# Held-out: per-token scores, and whole-word scores (comparable across vocabularies), on a fixed sample of each slice.
+scripts/model/valid-sample.sh
 res="{\"vocab\":$V,\"size\":\"$SIZE\",\"tokens\":$(( STEPS * SEQ * BATCH )),\"steps\":$STEPS"
 for kind in code prose english; do
   d=$W/docs/valid-sample/$kind
