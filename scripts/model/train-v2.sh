@@ -107,7 +107,6 @@ if [ "$B_MODEL" = models/default ]; then
   : # A, A2 and B are behind the shipped model
 elif [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && grep -q '"version": 2' models/default/eval.json; then
   log "no checkpoints here: phase B starts from the shipped model (phase A2's release)"
-  [ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
   A2_MODEL=models/default
 elif [ ! -f $W/$NAME-a2r/checkpoint.bin ]; then
   # (a resume repeats the cadence, for plans made before it was saved, and the stop, which is not part of the plan)
