@@ -2,6 +2,8 @@
 // general-English document, and a share of the code documents chosen by a hash of their contents — for a phase that
 // should weigh prose more than the corpus does (the trainer reads a folder; it has no per-kind weights).
 // usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE] [SAMPLE]   e.g. node scripts/model/mix.mjs .model-work/docs/train-b 0.5
+// CODE_SHARE may be a range LO:HI of the code documents' hash order: 0.35 is 0:0.35, and 0.35:0.7 the same amount of
+// code with none of those documents (a later phase that should read code it has not read at sequence 256).
 // SAMPLE (default 1) keeps that share of every kind on top, for short branch experiments that should not tokenize the
 // whole corpus.
 // Reads .model-work/docs/train (scripts/model/prepare.mjs) and .corpus/documents.jsonl (each document's kind).
@@ -11,10 +13,10 @@ import path from 'node:path';
 
 const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), '..', '..');
 const [outArg, shareArg, sampleArg] = process.argv.slice(2);
-const share = Number(shareArg ?? 0.5);
+const [lo, hi] = (shareArg ?? '0.5').includes(':') ? shareArg.split(':').map(Number) : [0, Number(shareArg ?? 0.5)];
 const sample = Number(sampleArg ?? 1);
-if (!outArg || !(share >= 0 && share <= 1) || !(sample > 0 && sample <= 1)) {
-  console.error('usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE (0..1, default 0.5)] [SAMPLE (0..1, default 1)]');
+if (!outArg || !(lo >= 0 && lo <= hi && hi <= 1) || !(sample > 0 && sample <= 1)) {
+  console.error('usage: node scripts/model/mix.mjs OUT_DIR [CODE_SHARE (0..1 or LO:HI, default 0.5)] [SAMPLE (0..1, default 1)]');
   process.exit(2);
 }
 const out = path.resolve(outArg);
@@ -38,7 +40,8 @@ for (const f of readdirSync(from).sort()) {
   bytes[kind] += text.length;
   // The first 8 hex digits of the hash as a number in [0, 1): the same documents for the same share, every time.
   // The sample uses other digits, so it is independent of the code share.
-  const keep = (kind !== 'code' || parseInt(h.slice(0, 8), 16) / 2 ** 32 < share) && parseInt(h.slice(8, 16), 16) / 2 ** 32 < sample;
+  const u = parseInt(h.slice(0, 8), 16) / 2 ** 32;
+  const keep = (kind !== 'code' || (u >= lo && u < hi)) && parseInt(h.slice(8, 16), 16) / 2 ** 32 < sample;
   if (!keep) continue;
   kept[kind] += text.length;
   linkSync(path.join(from, f), path.join(out, f));

@@ -25,6 +25,8 @@
 #      (scripts/model/grow-depth.mjs), then B's recipe (3,660 steps of 32 x 256 from lr 7e-4), then the gate again.
 #      (A phase C — B's recipe again at the same size, half the lr — gained 0.15-0.2 points on the gate's slices:
 #      the 3 x 192 run was close to done improving, so the budget goes to depth instead. STEPS_C=3660 runs it.)
+#   6. phase E: continues D's model at its size on the same balance of kinds, with code it has not read at sequence
+#      256 (the next 35% of the code documents by hash, scripts/model/mix.mjs 0.35:0.7), lr 5e-4, then the gate.
 # Budget: steps are fixed (not minutes), so the result does not depend on how busy the machine is. At ~6-7k tokens/s
 # on one thread (≈ 11k on two), phases A and A2 (120 M tokens) are ~5 CPU-hours and phase B (30 M tokens) ~1.5.
 set -euo pipefail
@@ -38,6 +40,7 @@ STOP_A=${STOP_A:-26500}     # then sequence 256 (phase A2)
 STEPS_B=${STEPS_B:-3660}    # 30 M tokens at 32 x 256
 STEPS_C=${STEPS_C:-0}       # 30 M more at 3660 (not run by default: see 5. above)
 STEPS_D=${STEPS_D:-3660}    # 30 M tokens at 32 x 256, one layer deeper
+STEPS_E=${STEPS_E:-6000}    # 49 M more at 4 x 192, fresh code (about 0.8 of an epoch of its mix)
 # Peak learning rates. A first attempt at 3e-3 (the v1 recipe) diverged on this larger model: the loss fell to 6.38 by
 # step 776 (lr 2.3e-3, already below the unigram level, so the model used context), rose to 6.9 as the warm-up reached
 # 3e-3 and sat on the unigram plateau (held-out top-1 9.3% at step 5,000, loss 6.72 at 6,000). Half the divergence point:
@@ -46,6 +49,7 @@ LR_A2=${LR_A2:-8.4e-4}      # phase A's learning rate at its stop: 1.5e-3 x (58,
 LR_B=${LR_B:-7e-4}
 LR_C=${LR_C:-3.5e-4}
 LR_D=${LR_D:-7e-4}
+LR_E=${LR_E:-5e-4}
 THREADS=${THREADS:-1}
 # How phase A's new model starts its position table (sinusoid; normal: BERT's random rows, which kept the first run,
 # .model-work/v2-a, a bag-of-words model for 19,000 steps — see the card draft), and the run folders' prefix.
@@ -94,16 +98,21 @@ A2_MODEL=$W/$NAME-a2/model
 # eval.json's "run" (finalize.mjs): which run the shipped model is the release of, so that a machine without this
 # run's checkpoints goes on from the shipped model instead of training its phase again on top of itself.
 SHIPPED_RUN=$(grep -o '"run": "[^"]*"' models/default/eval.json | cut -d'"' -f4 || true)
-if [ ! -f $W/$NAME-d/checkpoint.bin ] && [ "$SHIPPED_RUN" = "$NAME-d" ]; then
-  log "models/default is phase D's release ($NAME-d) and there are no checkpoints here: nothing to train"
+if [ ! -f $W/$NAME-e/checkpoint.bin ] && [ "$SHIPPED_RUN" = "$NAME-e" ]; then
+  log "models/default is phase E's release ($NAME-e) and there are no checkpoints here: nothing to train"
   exit 0
+fi
+D_MODEL=$W/$NAME-d/model
+if [ ! -f $W/$NAME-d/summary.json ] && [ "$SHIPPED_RUN" = "$NAME-d" ]; then
+  log "no phase D checkpoints here: phase E starts from the shipped model (phase D's release)"
+  D_MODEL=models/default
 fi
 B_MODEL=$W/$NAME-b/model
 if [ ! -f $W/$NAME-b/summary.json ] && [ "$SHIPPED_RUN" = "$NAME-b" ]; then
   log "no phase B checkpoints here: phase D starts from the shipped model (phase B's release)"
   B_MODEL=models/default
 fi
-if [ "$B_MODEL" = models/default ]; then
+if [ "$D_MODEL" = models/default ] || [ "$B_MODEL" = models/default ]; then
   : # A, A2 and B are behind the shipped model
 elif [ ! -f $W/$NAME-a2/checkpoint.bin ] && [ ! -f $W/$NAME-a2r/checkpoint.bin ] && [ ! -f $W/$NAME-a/checkpoint.bin ] && grep -q '"version": 2' models/default/eval.json; then
   log "no checkpoints here: phase B starts from the shipped model (phase A2's release)"
@@ -147,7 +156,7 @@ if [ ! -d $W/docs/train-b ]; then
   mv $W/docs/train-b.tmp $W/docs/train-b
 fi
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
-if [ "$B_MODEL" != models/default ]; then
+if [ "$D_MODEL" != models/default ] && [ "$B_MODEL" != models/default ]; then
   phase $NAME-b $W/docs/train-b --from $A2_MODEL \
     --seq 256 --batch 32 --steps $STEPS_B --lr $LR_B --warmup 200 --decay linear \
     --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
@@ -157,20 +166,36 @@ if [ "$B_MODEL" != models/default ]; then
     node scripts/model/finalize.mjs $W/$NAME-b --provisional --version 2 || log "phase B's model not shipped"
   fi
 fi
-# C (off unless STEPS_C > 0): B's recipe again from B's end at half its peak learning rate; the gate ships it only if
-# it beats B.
-if [ "$STEPS_C" -gt 0 ]; then
-  phase $NAME-c $W/docs/train-b --from $B_MODEL \
-    --seq 256 --batch 32 --steps $STEPS_C --lr $LR_C --warmup 200 --decay linear \
+if [ "$D_MODEL" != models/default ]; then
+  # C (off unless STEPS_C > 0): B's recipe again from B's end at half its peak learning rate; the gate ships it only if
+  # it beats B.
+  if [ "$STEPS_C" -gt 0 ]; then
+    phase $NAME-c $W/docs/train-b --from $B_MODEL \
+      --seq 256 --batch 32 --steps $STEPS_C --lr $LR_C --warmup 200 --decay linear \
+      --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
+    log "phase C done; the gate:"
+    node scripts/model/finalize.mjs $W/$NAME-c --provisional --version 2 || log "phase C's model not shipped"
+  fi
+  # D: one layer deeper. The grown model starts within about a point of B on every slice (grow-depth.mjs says why); the
+  # new layer's residual branches start at zero and learn from B's recipe on the same data.
+  [ -f $W/$NAME-d-init/config.json ] || node scripts/model/grow-depth.mjs $B_MODEL $W/$NAME-d-init
+  phase $NAME-d $W/docs/train-b --from $W/$NAME-d-init \
+    --seq 256 --batch 32 --steps $STEPS_D --lr $LR_D --warmup 200 --decay linear \
     --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
-  log "phase C done; the gate:"
-  node scripts/model/finalize.mjs $W/$NAME-c --provisional --version 2 || log "phase C's model not shipped"
+  if [ "$SHIPPED_RUN" != "$NAME-d" ]; then
+    log "phase D done; the gate:"
+    node scripts/model/finalize.mjs $W/$NAME-d --provisional --version 2 || log "phase D's model not shipped"
+  fi
 fi
-# D: one layer deeper. The grown model starts within about a point of B on every slice (grow-depth.mjs says why); the
-# new layer's residual branches start at zero and learn from B's recipe on the same data.
-[ -f $W/$NAME-d-init/config.json ] || node scripts/model/grow-depth.mjs $B_MODEL $W/$NAME-d-init
-phase $NAME-d $W/docs/train-b --from $W/$NAME-d-init \
-  --seq 256 --batch 32 --steps $STEPS_D --lr $LR_D --warmup 200 --decay linear \
+# E: D's size and balance of kinds (every prose and English document, Austen, 35% of the code), but the code is the
+# next 35% by hash, which phases A2, B and D never read (phase A read part of it at sequence 128, long before).
+if [ ! -d $W/docs/train-e ]; then
+  node scripts/model/mix.mjs $W/docs/train-e.tmp 0.35:0.7
+  cp -l .corpus/supplement/train/*.txt $W/docs/train-e.tmp/
+  rm -rf $W/docs/train-e && mv $W/docs/train-e.tmp $W/docs/train-e
+fi
+phase $NAME-e $W/docs/train-e --from $D_MODEL \
+  --seq 256 --batch 32 --steps $STEPS_E --lr $LR_E --warmup 200 --decay linear \
   --threads $THREADS --held-out 0.003 --eval-every 1000 --checkpoint-every 200
 log "training done; the gate:"
-node scripts/model/finalize.mjs $W/$NAME-d --provisional --version 2
+node scripts/model/finalize.mjs $W/$NAME-e --provisional --version 2
