@@ -31,15 +31,17 @@ log "latency"
 node scripts/model/latency.mjs "$OUT/v1" models/default --rounds 80 > "$OUT/latency.txt"
 log "training curve"
 # Phases A-B's logs exist only on the machine that trained them (the work folder is not kept between sessions): without
-# them the committed curve stays as it is, and phase D, when it has run here, gets its own curve.
+# them the committed curves stay as they are, and phases D and E, when they have run here, get their own.
 if [ -f "$W/$NAME-a/train-log.jsonl" ]; then
   phases=("A, 128 x 16=$W/$NAME-a@128x16" "A2, 256 x 8=$W/$NAME-a2@256x8")
   # Phase B once it has finished (the first v2 release, from A2, shipped before B ran).
   grep -qs '"stopped": "done"' "$W/$NAME-b/summary.json" && phases+=("B, 256 x 32=$W/$NAME-b@256x32")
   grep -qs '"stopped": "done"' "$W/$NAME-d/summary.json" && phases+=("D, 4 layers, 256 x 32=$W/$NAME-d@256x32")
   node scripts/model/plot.mjs models/default/training-curve.svg "${phases[@]}"
-elif grep -qs '"stopped": "done"' "$W/$NAME-d/summary.json"; then
-  node scripts/model/plot.mjs models/default/training-curve-d.svg "D, 4 layers, 256 x 32=$W/$NAME-d@256x32"
+else
+  # Each later phase whose log is here gets its own curve (D's and E's ran in different sessions).
+  grep -qs '"stopped": "done"' "$W/$NAME-d/summary.json" && node scripts/model/plot.mjs models/default/training-curve-d.svg "D, 4 layers, 256 x 32=$W/$NAME-d@256x32"
+  grep -qs '"stopped": "done"' "$W/$NAME-e/summary.json" && node scripts/model/plot.mjs models/default/training-curve-e.svg "E, 4 layers, 256 x 32=$W/$NAME-e@256x32"
 fi
 log "int8 agreement (a copy of the folder; the shipped one stays float-only unless the card says otherwise)"
 rm -rf "$OUT/int8" && cp -r models/default "$OUT/int8"

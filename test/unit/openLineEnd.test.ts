@@ -2,7 +2,7 @@
 // editor asks for while the user types, on the real bundled model and the fixtures.
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { Engine } from '../../src/core/engine';
+import { Engine, OPEN_LINE_MASKS } from '../../src/core/engine';
 import { fitCandidates } from '../../src/core/edges';
 import { fixture, repoRoot } from '../paths';
 
@@ -14,12 +14,13 @@ describe('a mask at the end of its line (openLineEnd)', () => {
   });
   after(async () => { for (const e of Object.values(engines)) await e.dispose(); });
 
-  it('is the fill of the same text with one more mask after it (and a line break where the text ends); the span and mask count are those of the text as typed', async () => {
+  it('is the fill of the same text with OPEN_LINE_MASKS more masks after it (and a line break where the text ends); the span and mask count are those of the text as typed', async () => {
     for (const [name, e] of Object.entries(engines)) {
+      const more = e.files.maskToken.repeat(OPEN_LINE_MASKS);
       for (const [typed, explicit] of [
-        ['All rights [MASK]', `All rights [MASK]${e.files.maskToken}\n`],
-        ['All rights [MASK]  \nNext line.', `All rights [MASK]${e.files.maskToken}  \nNext line.`],
-        ['x = [MASK]\r\ny = 2', `x = [MASK]${e.files.maskToken}\r\ny = 2`],
+        ['All rights [MASK]', `All rights [MASK]${more}\n`],
+        ['All rights [MASK]  \nNext line.', `All rights [MASK]${more}  \nNext line.`],
+        ['x = [MASK]\r\ny = 2', `x = [MASK]${more}\r\ny = 2`],
       ]) {
         const open = (await e.fillAt(typed, typed.indexOf('[MASK]'), { topK: 8, openLineEnd: true }))!;
         const plain = (await e.fillAt(typed, typed.indexOf('[MASK]'), { topK: 8 }))!;
@@ -39,7 +40,7 @@ describe('a mask at the end of its line (openLineEnd)', () => {
     }
     const typed = 'Licensed under the Apache [MASK]';
     const open = (await e.fillAt(typed, typed.indexOf('[MASK]'), { topK: 5, maxPieces: 2, openLineEnd: true }))!;
-    const asIf = (await e.fillAt(`${typed}<mask>\n`, typed.indexOf('[MASK]'), { topK: 5, maxPieces: 2 }))!;
+    const asIf = (await e.fillAt(`${typed}${'<mask>'.repeat(OPEN_LINE_MASKS)}\n`, typed.indexOf('[MASK]'), { topK: 5, maxPieces: 2 }))!;
     assert.deepEqual(open.candidates, asIf.candidates);
   });
 
