@@ -160,14 +160,14 @@ fi
 # novels from Debian's r-cran-janeaustenr (.corpus/supplement, 3.9 MB to train on, 5 chapters' worth held out), built
 # beside the corpus so that everything phases A and A2 read stays as it was.
 [ -f .corpus/supplement/manifest.json ] || { npx tsc -p scripts/corpus && node out/scripts/corpus/supplement.js .corpus; }
-# (A2's mix is made here too: a machine that starts from the shipped model never ran A2's step.)
-[ -d $W/docs/train-m35 ] || node scripts/model/mix.mjs $W/docs/train-m35 0.35
-if [ ! -d $W/docs/train-b ]; then
-  rm -rf $W/docs/train-b.tmp && mkdir -p $W/docs/train-b.tmp
-  cp -al $W/docs/train-m35/. $W/docs/train-b.tmp/
-  cp -l .corpus/supplement/train/*.txt $W/docs/train-b.tmp/
-  mv $W/docs/train-b.tmp $W/docs/train-b
-fi
+mixed() { # DIR CODE_RANGE: a mix of every prose and English document, Austen, and that range of the code by hash
+  [ -d "$1" ] && return 0
+  node scripts/model/mix.mjs "$1.tmp" "$2"
+  cp -l .corpus/supplement/train/*.txt "$1.tmp/"
+  rm -rf "$1" && mv "$1.tmp" "$1"
+}
+# B, C and D read A2's mix (the first 35% of the code) and Austen; only a machine that still has them to train makes it.
+[ "$D_MODEL" = models/default ] || mixed $W/docs/train-b 0.35
 CADENCE=(--eval-every 1000 --checkpoint-every 200)
 if [ "$D_MODEL" != models/default ] && [ "$B_MODEL" != models/default ]; then
   phase $NAME-b $W/docs/train-b --from $A2_MODEL \
@@ -202,12 +202,6 @@ if [ "$D_MODEL" != models/default ]; then
 fi
 # E: D's size and balance of kinds (every prose and English document, Austen, 35% of the code), but the code is the
 # next 35% by hash, which phases A2, B and D never read (phase A read part of it at sequence 128, long before).
-mixed() { # DIR CODE_RANGE: a mix of every prose and English document, Austen, and that range of the code by hash
-  [ -d "$1" ] && return 0
-  node scripts/model/mix.mjs "$1.tmp" "$2"
-  cp -l .corpus/supplement/train/*.txt "$1.tmp/"
-  rm -rf "$1" && mv "$1.tmp" "$1"
-}
 if [ "$E_MODEL" != models/default ]; then
   mixed $W/docs/train-e 0.35:0.7
   phase $NAME-e $W/docs/train-e --from $D_MODEL \
